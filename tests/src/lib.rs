@@ -1,1 +1,33 @@
+//! Harness for Agora's end-to-end tests and benchmarks.
+//!
+//! Layout:
+//! - `server`: an Agora server in this process (port 0, temporary data folder), or the real
+//!   `agora` binary as a child process that a test may kill with SIGKILL.
+//! - `raw_peer`: a protocol-level peer that sends exactly the frames a test wants, for faults.
+//! - `data`: paths to the shared test data beside the repository.
 
+pub mod data;
+pub mod raw_peer;
+pub mod server;
+
+pub use raw_peer::RawPeer;
+pub use server::{ServerProcess, TestServer};
+
+/// Waits until `condition` holds, checking every few milliseconds, or fails after `timeout`.
+pub async fn eventually<F, Fut>(what: &str, timeout: std::time::Duration, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if condition().await {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for: {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}

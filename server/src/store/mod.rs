@@ -1,0 +1,73 @@
+//! Durable storage of documents, behind one interface that each database backend implements.
+//!
+//! The database is the source of truth: a document is a snapshot plus the chunks appended after
+//! it. Every call can fail and says so; callers decide what a failure means for their peers.
+
+mod sqlite;
+
+use agora_schema::DocumentId;
+use async_trait::async_trait;
+
+pub use sqlite::{SqliteStore, Synchronous};
+
+/// A chunk's place in its document's log, starting at 1.
+pub type Seq = i64;
+
+/// What the store holds for one document.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct StoredDocument {
+    /// An automerge save() covering every chunk up to `snapshot_seq`.
+    pub snapshot: Option<Vec<u8>>,
+    pub snapshot_seq: Seq,
+    /// The chunks after the snapshot, in order.
+    pub chunks: Vec<(Seq, Vec<u8>)>,
+}
+
+impl StoredDocument {
+    pub fn last_seq(&self) -> Seq {
+        self.chunks
+            .last()
+            .map_or(self.snapshot_seq, |(seq, _)| *seq)
+    }
+
+    /// Bytes in the log since the snapshot: what a compaction would fold away.
+    pub fn log_bytes(&self) -> usize {
+        self.chunks.iter().map(|(_, data)| data.len()).sum()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot prepare the data folder: {0}")]
+    DataFolder(#[from] std::io::Error),
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// The document's snapshot and log, or `None` if it was never stored.
+    async fn load(&self, id: DocumentId) -> Result<Option<StoredDocument>, StoreError>;
+
+    /// Appends one chunk of changes, creating the document on its first append, and returns the
+    /// chunk's sequence number once it is durable.
+    async fn append(&self, id: DocumentId, changes: &[u8]) -> Result<Seq, StoreError>;
+
+    /// Replaces the snapshot with one that covers every chunk up to `covers`, and drops those
+    /// chunks, in one transaction.
+    async fn compact(&self, id: DocumentId, snapshot: &[u8], covers: Seq)
+        -> Result<(), StoreError>;
+
+    /// Every stored document's id.
+    async fn document_ids(&self) -> Result<Vec<DocumentId>, StoreError>;
+
+    /// This installation's storage id, announced to peers so they may keep sync state for it.
+    async fn storage_id(&self) -> Result<String, StoreError>;
+
+    /// A cheap round trip, for health checks.
+    async fn ping(&self) -> Result<(), StoreError>;
+}

@@ -1,0 +1,399 @@
+//! One actor per open document: it owns the automerge document and one sync state per peer.
+//!
+//! Commands arrive in batches; the actor applies every sync message of a batch, appends the new
+//! changes to the store in one transaction, and only then sends each peer what it lacks. A peer
+//! whose outgoing queue is full is not skipped: its sync state remembers what it has, and it is
+//! brought up to date once its queue drains, or disconnected after the lag limit.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use agora_schema::{encode, DocumentId, DocumentMessage, EphemeralMessage, Message, PeerId};
+use automerge::sync::{self, SyncDoc};
+use automerge::{Automerge, ChangeHash, LoadOptions, TextEncoding};
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use super::registry::DocumentRegistry;
+use super::SyncLimits;
+use crate::store::{Seq, Store, StoredDocument};
+
+/// A connection's number, unique in this process.
+pub type ConnectionId = u64;
+
+/// Commands a batch may hold at most, so one busy document cannot starve the others' peers of
+/// their first reply.
+const MAX_BATCH: usize = 256;
+/// The log is folded into a snapshot once it holds at least this many bytes and at least as
+/// many as the snapshot itself.
+const COMPACT_AFTER_LOG_BYTES: usize = 64 * 1024;
+/// How often lagging peers are retried.
+const LAG_RETRY_EVERY: Duration = Duration::from_millis(50);
+
+/// How a document actor reaches one connection.
+#[derive(Clone)]
+pub struct PeerLink {
+    pub connection: ConnectionId,
+    pub peer_id: PeerId,
+    /// Encoded frames for the connection's writer; bounded, so a slow reader shows as lag.
+    pub outbox: mpsc::Sender<Vec<u8>>,
+    pub kick: Kick,
+}
+
+/// Asks a connection to close, with the reason the peer is told.
+#[derive(Clone, Default)]
+pub struct Kick {
+    token: CancellationToken,
+    reason: Arc<OnceLock<(String, u16)>>,
+}
+
+/// WebSocket close code 1013, "try again later": the peer did nothing wrong and may reconnect.
+const CLOSE_TRY_AGAIN_LATER: u16 = 1013;
+
+impl Kick {
+    /// Closes the connection for a reason that is not the peer's fault.
+    pub fn kick(&self, reason: impl Into<String>) {
+        self.kick_with_code(reason, CLOSE_TRY_AGAIN_LATER);
+    }
+
+    pub fn kick_with_code(&self, reason: impl Into<String>, code: u16) {
+        let _ = self.reason.set((reason.into(), code));
+        self.token.cancel();
+    }
+
+    /// Resolves once kicked, with the reason and close code (the first kick wins).
+    pub async fn kicked_with_code(&self) -> (String, u16) {
+        self.token.cancelled().await;
+        self.reason.get().cloned().unwrap_or_default()
+    }
+}
+
+pub enum DocumentCommand {
+    /// A `sync` or `request` from a peer; `data` is an encoded automerge sync message.
+    Sync {
+        from: PeerLink,
+        data: Vec<u8>,
+        is_request: bool,
+    },
+    Ephemeral {
+        from: ConnectionId,
+        message: EphemeralMessage,
+    },
+    Leave {
+        connection: ConnectionId,
+    },
+    /// The document as the server holds it, once everything received so far is stored.
+    Save {
+        reply: oneshot::Sender<Option<Vec<u8>>>,
+    },
+}
+
+struct Peer {
+    link: PeerLink,
+    state: sync::State,
+    /// The peer asked with `request` while we had nothing; it gets `doc-unavailable` once, and
+    /// the document as soon as it exists.
+    wants_missing: bool,
+    told_unavailable: bool,
+    lagging_since: Option<Instant>,
+}
+
+enum Health {
+    Ready,
+    /// The stored data could not be read; nothing may be written on top of it.
+    Unreadable,
+}
+
+pub struct DocumentActor {
+    id: DocumentId,
+    doc: Automerge,
+    health: Health,
+    peers: HashMap<ConnectionId, Peer>,
+    store: Arc<dyn Store>,
+    limits: Arc<SyncLimits>,
+    server_peer: PeerId,
+    /// The heads of everything stored; changes beyond them are not yet durable.
+    stored_heads: Vec<ChangeHash>,
+    last_seq: Seq,
+    log_bytes: usize,
+    snapshot_bytes: usize,
+}
+
+impl DocumentActor {
+    pub fn new(
+        id: DocumentId,
+        store: Arc<dyn Store>,
+        limits: Arc<SyncLimits>,
+        server_peer: PeerId,
+    ) -> Self {
+        Self {
+            id,
+            doc: Automerge::new_with_encoding(TextEncoding::Utf16CodeUnit),
+            health: Health::Ready,
+            peers: HashMap::new(),
+            store,
+            limits,
+            server_peer,
+            stored_heads: Vec::new(),
+            last_seq: 0,
+            log_bytes: 0,
+            snapshot_bytes: 0,
+        }
+    }
+
+    /// Runs until the document has been idle for the configured time or storage fails.
+    pub async fn run(
+        mut self,
+        mut inbox: mpsc::Receiver<DocumentCommand>,
+        registry: DocumentRegistry,
+        generation: u64,
+    ) {
+        self.load().await;
+        let mut retry = tokio::time::interval(LAG_RETRY_EVERY);
+        retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut idle_since = Instant::now();
+        loop {
+            let lagging = self.peers.values().any(|p| p.lagging_since.is_some());
+            let idle_deadline =
+                tokio::time::Instant::from_std(idle_since + self.limits.idle_unload);
+            let first = tokio::select! {
+                command = inbox.recv() => command,
+                _ = retry.tick(), if lagging => {
+                    self.send_sync_messages();
+                    continue;
+                }
+                _ = tokio::time::sleep_until(idle_deadline), if self.peers.is_empty() => {
+                    if registry.remove_if_idle(self.id, generation, &inbox) {
+                        break;
+                    }
+                    idle_since = Instant::now();
+                    continue;
+                }
+            };
+            let Some(first) = first else { break };
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match inbox.try_recv() {
+                    Ok(command) => batch.push(command),
+                    Err(_) => break,
+                }
+            }
+            if !self.handle_batch(batch).await {
+                registry.remove(self.id, generation);
+                break;
+            }
+            if self.peers.is_empty() {
+                idle_since = Instant::now();
+            }
+        }
+        // Commands that raced with our exit go to the document's next actor, not to the floor.
+        inbox.close();
+        while let Ok(command) = inbox.try_recv() {
+            registry.dispatch(self.id, command).await;
+        }
+    }
+
+    async fn load(&mut self) {
+        let stored = match self.store.load(self.id).await {
+            Ok(Some(stored)) => stored,
+            Ok(None) => return,
+            Err(error) => {
+                tracing::error!(document = %self.id, %error, "cannot load document");
+                self.health = Health::Unreadable;
+                return;
+            }
+        };
+        let id = self.id;
+        let decoded =
+            tokio::task::spawn_blocking(move || decode_stored(&stored).map(|doc| (doc, stored)))
+                .await;
+        match decoded {
+            Ok(Ok((doc, stored))) => {
+                self.stored_heads = doc.get_heads();
+                self.doc = doc;
+                self.last_seq = stored.last_seq();
+                self.log_bytes = stored.log_bytes();
+                self.snapshot_bytes = stored.snapshot.as_ref().map_or(0, Vec::len);
+            }
+            Ok(Err(error)) => {
+                tracing::error!(document = %id, %error, "stored document is damaged; it stays read-only");
+                self.health = Health::Unreadable;
+            }
+            Err(error) => {
+                tracing::error!(document = %id, %error, "loading the document panicked");
+                self.health = Health::Unreadable;
+            }
+        }
+    }
+
+    /// Handles one batch; returns false when the actor must stop.
+    async fn handle_batch(&mut self, batch: Vec<DocumentCommand>) -> bool {
+        let mut save_requests = Vec::new();
+        for command in batch {
+            match command {
+                DocumentCommand::Sync {
+                    from,
+                    data,
+                    is_request,
+                } => self.receive_sync(from, &data, is_request),
+                DocumentCommand::Ephemeral { from, message } => self.relay_ephemeral(from, message),
+                DocumentCommand::Leave { connection } => {
+                    self.peers.remove(&connection);
+                }
+                DocumentCommand::Save { reply } => save_requests.push(reply),
+            }
+        }
+        if self.doc.get_heads() != self.stored_heads {
+            if let Err(error) = self.store_new_changes().await {
+                tracing::error!(document = %self.id, %error, "cannot store changes; peers must resync");
+                // The unstored changes were never sent to anyone; the peers that made them still
+                // have them and send them again when they reconnect.
+                for peer in self.peers.values() {
+                    peer.link.kick.kick(
+                        "the server could not store your changes; reconnect to sync them again",
+                    );
+                }
+                return false;
+            }
+        }
+        self.send_sync_messages();
+        for reply in save_requests {
+            let saved = (!self.doc.get_heads().is_empty()).then(|| self.doc.save());
+            let _ = reply.send(saved);
+        }
+        true
+    }
+
+    fn receive_sync(&mut self, from: PeerLink, data: &[u8], is_request: bool) {
+        if let Health::Unreadable = self.health {
+            from.kick
+                .kick(format!("document {} cannot be read on the server", self.id));
+            return;
+        }
+        let message = match sync::Message::decode(data) {
+            Ok(message) => message,
+            Err(error) => {
+                from.kick
+                    .kick(format!("`data` is not an automerge sync message: {error}"));
+                self.peers.remove(&from.connection);
+                return;
+            }
+        };
+        let connection = from.connection;
+        let peer = self.peers.entry(connection).or_insert_with(|| Peer {
+            link: from,
+            state: sync::State::new(),
+            wants_missing: false,
+            told_unavailable: false,
+            lagging_since: None,
+        });
+        if is_request && self.doc.get_heads().is_empty() {
+            peer.wants_missing = true;
+        }
+        if let Err(error) = self.doc.receive_sync_message(&mut peer.state, message) {
+            peer.link
+                .kick
+                .kick(format!("the sync message could not be applied: {error}"));
+            self.peers.remove(&connection);
+        }
+    }
+
+    fn relay_ephemeral(&mut self, from: ConnectionId, message: EphemeralMessage) {
+        for (connection, peer) in &self.peers {
+            if *connection == from {
+                continue;
+            }
+            let frame = encode(&Message::Ephemeral(EphemeralMessage {
+                target_id: peer.link.peer_id.clone(),
+                ..message.clone()
+            }));
+            // Ephemeral messages are fire-and-forget by design (presence is re-sent by
+            // heartbeat); a full queue drops this one, never a document change.
+            let _ = peer.link.outbox.try_send(frame);
+        }
+    }
+
+    async fn store_new_changes(&mut self) -> Result<(), crate::store::StoreError> {
+        let heads = self.doc.get_heads();
+        let changes = self.doc.save_after(&self.stored_heads);
+        self.last_seq = self.store.append(self.id, &changes).await?;
+        self.stored_heads = heads;
+        self.log_bytes += changes.len();
+        if self.log_bytes >= COMPACT_AFTER_LOG_BYTES.max(self.snapshot_bytes) {
+            let snapshot = tokio::task::block_in_place(|| self.doc.save());
+            match self.store.compact(self.id, &snapshot, self.last_seq).await {
+                Ok(()) => {
+                    self.snapshot_bytes = snapshot.len();
+                    self.log_bytes = 0;
+                }
+                // The log still holds everything; compaction is only an optimisation.
+                Err(error) => tracing::warn!(document = %self.id, %error, "compaction failed"),
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends every peer what it lacks, as far as its queue allows.
+    fn send_sync_messages(&mut self) {
+        let exists = !self.doc.get_heads().is_empty();
+        let now = Instant::now();
+        let mut gone = Vec::new();
+        for (connection, peer) in self.peers.iter_mut() {
+            if !exists && peer.wants_missing {
+                if !peer.told_unavailable {
+                    let frame = encode(&Message::DocUnavailable {
+                        sender_id: self.server_peer.clone(),
+                        target_id: peer.link.peer_id.clone(),
+                        document_id: self.id,
+                    });
+                    peer.told_unavailable = peer.link.outbox.try_send(frame).is_ok();
+                }
+                continue;
+            }
+            let permit = match peer.link.outbox.try_reserve() {
+                Ok(permit) => permit,
+                Err(mpsc::error::TrySendError::Full(())) => {
+                    let since = *peer.lagging_since.get_or_insert(now);
+                    if now.duration_since(since) > self.limits.lag_limit {
+                        peer.link
+                            .kick
+                            .kick("you fell too far behind; reconnect to resync");
+                        gone.push(*connection);
+                    }
+                    continue;
+                }
+                Err(mpsc::error::TrySendError::Closed(())) => {
+                    gone.push(*connection);
+                    continue;
+                }
+            };
+            peer.lagging_since = None;
+            if let Some(message) = self.doc.generate_sync_message(&mut peer.state) {
+                permit.send(encode(&Message::Sync(DocumentMessage {
+                    sender_id: self.server_peer.clone(),
+                    target_id: peer.link.peer_id.clone(),
+                    document_id: self.id,
+                    data: message.encode(),
+                })));
+            }
+        }
+        for connection in gone {
+            self.peers.remove(&connection);
+        }
+    }
+}
+
+fn decode_stored(stored: &StoredDocument) -> Result<Automerge, automerge::AutomergeError> {
+    let mut doc = match &stored.snapshot {
+        Some(snapshot) => Automerge::load_with_options(
+            snapshot,
+            LoadOptions::new().text_encoding(TextEncoding::Utf16CodeUnit),
+        )?,
+        None => Automerge::new_with_encoding(TextEncoding::Utf16CodeUnit),
+    };
+    for (_, chunk) in &stored.chunks {
+        doc.load_incremental(chunk)?;
+    }
+    Ok(doc)
+}

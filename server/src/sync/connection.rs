@@ -1,0 +1,341 @@
+//! One task pair per WebSocket: a reader that checks every frame and routes it, and a writer
+//! that owns the socket's sending half, pings, and closes with a reason when asked.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use agora_schema::{
+    decode, encode, DocumentId, JoinMessage, Message, PeerId, PeerMessage, PeerMetadata,
+    PROTOCOL_VERSION,
+};
+use axum::extract::ws::{CloseFrame, Message as Frame, WebSocket};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::actor::{ConnectionId, DocumentCommand, Kick, PeerLink};
+use super::SyncHub;
+
+static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
+
+/// How long the last words to a departing peer (an `error`, a close frame) may take.
+const FAREWELL_TIMEOUT: Duration = Duration::from_secs(2);
+/// WebSocket close codes (RFC 6455).
+const CLOSE_NORMAL: u16 = 1000;
+const CLOSE_GOING_AWAY: u16 = 1001;
+const CLOSE_PROTOCOL_ERROR: u16 = 1002;
+const CLOSE_TOO_BIG: u16 = 1009;
+
+/// Why the reader stopped.
+enum Ending {
+    /// The peer left or the server is shutting down: close quietly.
+    Quiet,
+    /// The peer broke the protocol: tell it why, then close.
+    Refused { reason: String, code: u16 },
+}
+
+pub async fn serve_connection(socket: WebSocket, hub: SyncHub) {
+    let _tracked = hub.connections.token();
+    let connection = NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed);
+    let (sink, mut stream) = socket.split();
+    let (outbox, outbox_rx) = mpsc::channel(hub.limits.send_queue);
+    let kick = Kick::default();
+    let done = CancellationToken::new();
+    let heard = Arc::new(Mutex::new(Instant::now()));
+    let writer = tokio::spawn(write_loop(
+        sink,
+        outbox_rx,
+        kick.clone(),
+        done.clone(),
+        heard.clone(),
+        hub.clone(),
+    ));
+
+    let mut reader = Reader {
+        hub: &hub,
+        connection,
+        outbox,
+        kick: kick.clone(),
+        heard,
+        peer: None,
+        documents: HashSet::new(),
+    };
+    let ending = tokio::select! {
+        ending = reader.read_all(&mut stream) => ending,
+        _ = done.cancelled() => Ending::Quiet,
+    };
+    match ending {
+        Ending::Quiet => done.cancel(),
+        Ending::Refused { reason, code } => {
+            tracing::debug!(connection, %reason, "closing a connection that broke the protocol");
+            kick.kick_with_code(reason, code);
+        }
+    }
+    for id in std::mem::take(&mut reader.documents) {
+        hub.documents
+            .dispatch(id, DocumentCommand::Leave { connection })
+            .await;
+    }
+    let _ = writer.await;
+}
+
+struct Reader<'a> {
+    hub: &'a SyncHub,
+    connection: ConnectionId,
+    outbox: mpsc::Sender<Vec<u8>>,
+    kick: Kick,
+    /// When the peer was last heard from (any frame, pongs included).
+    heard: Arc<Mutex<Instant>>,
+    peer: Option<PeerId>,
+    /// Documents this connection has sent messages for; each gets a `Leave` at the end.
+    documents: HashSet<DocumentId>,
+}
+
+impl Reader<'_> {
+    async fn read_all(&mut self, stream: &mut SplitStream<WebSocket>) -> Ending {
+        let limits = &self.hub.limits;
+        let join_deadline = tokio::time::Instant::now() + limits.join_timeout;
+        loop {
+            let next = if self.peer.is_none() {
+                match tokio::time::timeout_at(join_deadline, stream.next()).await {
+                    Ok(next) => next,
+                    Err(_) => return refused("no `join` arrived in time", CLOSE_PROTOCOL_ERROR),
+                }
+            } else {
+                tokio::select! {
+                    next = stream.next() => next,
+                    _ = self.hub.shutdown.cancelled() => return Ending::Quiet,
+                }
+            };
+            *self.heard.lock().expect("heard lock") = Instant::now();
+            let frame = match next {
+                None | Some(Ok(Frame::Close(_))) => return Ending::Quiet,
+                Some(Ok(Frame::Binary(bytes))) => bytes,
+                Some(Ok(Frame::Ping(_) | Frame::Pong(_))) => continue,
+                Some(Ok(Frame::Text(_))) => {
+                    return refused(
+                        "text frames are not part of the protocol; send binary CBOR",
+                        CLOSE_PROTOCOL_ERROR,
+                    )
+                }
+                Some(Err(error)) => return read_error(error, limits.max_frame_bytes),
+            };
+            let message = match decode(&frame) {
+                Ok(message) => message,
+                Err(error) => {
+                    return refused(format!("malformed message: {error}"), CLOSE_PROTOCOL_ERROR)
+                }
+            };
+            if let Err(ending) = self.handle(message).await {
+                return ending;
+            }
+        }
+    }
+
+    async fn handle(&mut self, message: Message) -> Result<(), Ending> {
+        let Some(peer) = self.peer.clone() else {
+            return match message {
+                Message::Join(join) => self.join(join),
+                other => Err(refused(
+                    format!("the first message must be `join`, not `{}`", other.kind()),
+                    CLOSE_PROTOCOL_ERROR,
+                )),
+            };
+        };
+        match message {
+            Message::Request(body) | Message::Sync(body) if body.sender_id != peer => {
+                Err(wrong_sender(&body.sender_id))
+            }
+            Message::Request(body) => {
+                self.route_to_document(body.document_id, true, body.data)
+                    .await
+            }
+            Message::Sync(body) => {
+                self.route_to_document(body.document_id, false, body.data)
+                    .await
+            }
+            Message::Ephemeral(message) => {
+                if message.sender_id != peer {
+                    return Err(wrong_sender(&message.sender_id));
+                }
+                let id = message.document_id;
+                let command = DocumentCommand::Ephemeral {
+                    from: self.connection,
+                    message,
+                };
+                self.hub.documents.dispatch(id, command).await;
+                Ok(())
+            }
+            // The peer lacks a document we never offered it: nothing to do.
+            Message::DocUnavailable { .. } => Ok(()),
+            Message::Error { message } => {
+                tracing::debug!(connection = self.connection, %message, "peer reported an error");
+                Err(Ending::Quiet)
+            }
+            Message::Ignored { kind } if kind == "leave" => Err(Ending::Quiet),
+            Message::Ignored { .. } => Ok(()),
+            Message::Join(_) => Err(refused(
+                "this connection has already joined",
+                CLOSE_PROTOCOL_ERROR,
+            )),
+            Message::Peer(_) => Err(refused(
+                "`peer` is the server's message",
+                CLOSE_PROTOCOL_ERROR,
+            )),
+        }
+    }
+
+    fn join(&mut self, join: JoinMessage) -> Result<(), Ending> {
+        let supported = join
+            .supported_protocol_versions
+            .as_ref()
+            .is_none_or(|versions| versions.iter().any(|v| v == PROTOCOL_VERSION));
+        if !supported {
+            return Err(refused(
+                "unsupported protocol version",
+                CLOSE_PROTOCOL_ERROR,
+            ));
+        }
+        let answer = encode(&Message::Peer(PeerMessage {
+            sender_id: self.hub.server_peer.clone(),
+            target_id: join.sender_id.clone(),
+            peer_metadata: PeerMetadata {
+                storage_id: Some(self.hub.storage_id.clone()),
+                is_ephemeral: false,
+            },
+            selected_protocol_version: PROTOCOL_VERSION.to_owned(),
+        }));
+        // The queue is empty before `peer`, so this cannot fail for want of room.
+        if self.outbox.try_send(answer).is_err() {
+            return Err(Ending::Quiet);
+        }
+        self.peer = Some(join.sender_id);
+        Ok(())
+    }
+
+    async fn route_to_document(
+        &mut self,
+        id: DocumentId,
+        is_request: bool,
+        data: Vec<u8>,
+    ) -> Result<(), Ending> {
+        if !self.documents.contains(&id) {
+            if self.documents.len() >= self.hub.limits.max_documents_per_connection {
+                return Err(refused(
+                    format!(
+                        "this connection has {} documents open, the most allowed",
+                        self.documents.len()
+                    ),
+                    CLOSE_PROTOCOL_ERROR,
+                ));
+            }
+            self.documents.insert(id);
+        }
+        let from = PeerLink {
+            connection: self.connection,
+            peer_id: self.peer.clone().expect("joined"),
+            outbox: self.outbox.clone(),
+            kick: self.kick.clone(),
+        };
+        let command = DocumentCommand::Sync {
+            from,
+            data,
+            is_request,
+        };
+        self.hub.documents.dispatch(id, command).await;
+        Ok(())
+    }
+}
+
+fn refused(reason: impl Into<String>, code: u16) -> Ending {
+    Ending::Refused {
+        reason: reason.into(),
+        code,
+    }
+}
+
+fn wrong_sender(sender: &PeerId) -> Ending {
+    let shown: String = sender.as_str().chars().take(64).collect();
+    refused(
+        format!("senderId `{shown}` is not the peer that joined this connection"),
+        CLOSE_PROTOCOL_ERROR,
+    )
+}
+
+fn read_error(error: axum::Error, max_frame_bytes: usize) -> Ending {
+    let text = error.to_string();
+    if text.contains("too long") || text.contains("Space limit") || text.contains("capacity") {
+        refused(
+            format!("frames may hold at most {max_frame_bytes} bytes"),
+            CLOSE_TOO_BIG,
+        )
+    } else {
+        tracing::debug!(%text, "connection read failed");
+        Ending::Quiet
+    }
+}
+
+async fn write_loop(
+    mut sink: SplitSink<WebSocket, Frame>,
+    mut outbox: mpsc::Receiver<Vec<u8>>,
+    kick: Kick,
+    done: CancellationToken,
+    heard: Arc<Mutex<Instant>>,
+    hub: SyncHub,
+) {
+    let limits = hub.limits.clone();
+    let mut ping = tokio::time::interval(limits.ping_every);
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ping.tick().await;
+    let (code, reason) = loop {
+        tokio::select! {
+            biased;
+            (reason, code) = kick.kicked_with_code() => {
+                let farewell = encode(&Message::Error { message: reason.clone() });
+                let _ = tokio::time::timeout(FAREWELL_TIMEOUT, sink.send(Frame::Binary(farewell.into()))).await;
+                break (code, reason);
+            }
+            _ = done.cancelled() => break (CLOSE_NORMAL, String::new()),
+            _ = hub.shutdown.cancelled() => break (CLOSE_GOING_AWAY, "the server is shutting down".to_owned()),
+            frame = outbox.recv() => {
+                let Some(frame) = frame else { break (CLOSE_NORMAL, String::new()) };
+                // A peer that does not read for the whole lag limit is gone for our purposes.
+                match tokio::time::timeout(limits.lag_limit, sink.send(Frame::Binary(frame.into()))).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(_)) => break (CLOSE_NORMAL, String::new()),
+                    Err(_) => {
+                        kick.kick("you did not read your messages; reconnect to resync");
+                        break (CLOSE_GOING_AWAY, "too slow".to_owned());
+                    }
+                }
+            }
+            _ = ping.tick() => {
+                let silent_for = heard.lock().expect("heard lock").elapsed();
+                if silent_for > limits.pong_timeout {
+                    kick.kick("no answer to pings");
+                    break (CLOSE_GOING_AWAY, "no answer to pings".to_owned());
+                }
+                let ping = tokio::time::timeout(FAREWELL_TIMEOUT, sink.send(Frame::Ping(Default::default())));
+                if !matches!(ping.await, Ok(Ok(()))) {
+                    kick.kick("the connection stalled");
+                    break (CLOSE_GOING_AWAY, "stalled".to_owned());
+                }
+            }
+        }
+    };
+    // Stop the reader too, whichever side ended first.
+    done.cancel();
+    let reason: String = reason.chars().take(100).collect();
+    let close = Frame::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }));
+    let _ = tokio::time::timeout(FAREWELL_TIMEOUT, async {
+        sink.send(close).await?;
+        sink.close().await
+    })
+    .await;
+}

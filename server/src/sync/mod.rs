@@ -1,0 +1,93 @@
+//! The `/sync` endpoint: the automerge-repo protocol "1" between our peers and our documents.
+//!
+//! One connection task per WebSocket reads frames, checks them and hands document messages to
+//! the document's actor; the actor owns the automerge document and a sync state per peer,
+//! stores every accepted change before any peer hears of it, and sends each peer what it lacks.
+
+mod actor;
+mod connection;
+mod registry;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use agora_schema::PeerId;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use connection::serve_connection;
+pub use registry::DocumentRegistry;
+
+use crate::store::Store;
+
+/// The knobs of the sync layer, from the server's configuration.
+#[derive(Debug, Clone)]
+pub struct SyncLimits {
+    /// Largest frame a peer may send.
+    pub max_frame_bytes: usize,
+    /// A peer must send `join` within this time of connecting.
+    pub join_timeout: Duration,
+    /// The server pings every peer this often ...
+    pub ping_every: Duration,
+    /// ... and closes a connection it has heard nothing from for this long.
+    pub pong_timeout: Duration,
+    /// Frames queued for one connection before it counts as lagging.
+    pub send_queue: usize,
+    /// A peer that cannot take messages for this long is disconnected (it resyncs when it
+    /// comes back).
+    pub lag_limit: Duration,
+    /// A document nobody has open is unloaded from memory after this long.
+    pub idle_unload: Duration,
+    /// Documents one connection may have open at once.
+    pub max_documents_per_connection: usize,
+}
+
+impl Default for SyncLimits {
+    fn default() -> Self {
+        Self {
+            max_frame_bytes: 16 * 1024 * 1024,
+            join_timeout: Duration::from_secs(10),
+            ping_every: Duration::from_secs(15),
+            pong_timeout: Duration::from_secs(40),
+            send_queue: 64,
+            lag_limit: Duration::from_secs(30),
+            idle_unload: Duration::from_secs(60),
+            max_documents_per_connection: 1000,
+        }
+    }
+}
+
+/// Everything a connection needs, shared by all of them.
+#[derive(Clone)]
+pub struct SyncHub {
+    pub documents: DocumentRegistry,
+    pub limits: Arc<SyncLimits>,
+    /// The server's own peer id and storage id, announced in `peer`.
+    pub server_peer: PeerId,
+    pub storage_id: String,
+    /// Cancelled when the server shuts down; every connection then closes cleanly.
+    pub shutdown: CancellationToken,
+    /// Tracks connection tasks so shutdown can wait for them.
+    pub connections: TaskTracker,
+}
+
+impl SyncHub {
+    pub fn new(
+        store: Arc<dyn Store>,
+        limits: SyncLimits,
+        storage_id: String,
+        shutdown: CancellationToken,
+    ) -> Self {
+        let limits = Arc::new(limits);
+        // Stable across restarts, so reconnecting peers see the same server.
+        let server_peer = PeerId::new(format!("agora-{}", &storage_id[..8.min(storage_id.len())]));
+        Self {
+            documents: DocumentRegistry::new(store, limits.clone(), server_peer.clone()),
+            limits,
+            server_peer,
+            storage_id,
+            shutdown,
+            connections: TaskTracker::new(),
+        }
+    }
+}
