@@ -35,40 +35,67 @@ pub struct AppState {
 /// How long shutdown waits for connections to say goodbye.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
+/// An opened server: its store is ready and its state can be inspected before and while it
+/// serves.
+pub struct Server {
+    state: AppState,
+    stop: CancellationToken,
+}
+
+impl Server {
+    /// Validates the configuration and opens the store.
+    pub async fn open(config: &ServeConfig) -> anyhow::Result<Self> {
+        let limits = config.limits.validate().map_err(anyhow::Error::msg)?;
+        let store: Arc<dyn Store> =
+            Arc::new(SqliteStore::open(&config.data, config.sqlite_synchronous).await?);
+        let storage_id = store.storage_id().await?;
+        let stop = CancellationToken::new();
+        let sync = SyncHub::new(store.clone(), limits, storage_id, stop.clone());
+        Ok(Self {
+            state: AppState { store, sync },
+            stop,
+        })
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves on `listener` until `shutdown` resolves, then closes every connection.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        tracing::info!(address = %listener.local_addr()?, "Agora is listening");
+        let stop = self.stop.clone();
+        axum::serve(listener, http::router(self.state.clone()))
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                stop.cancel();
+            })
+            .await?;
+
+        // Connections close themselves once `stop` is cancelled; every change they delivered
+        // was stored before it was acknowledged, so there is nothing else to flush.
+        let connections = &self.state.sync.connections;
+        connections.close();
+        if tokio::time::timeout(SHUTDOWN_GRACE, connections.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("some connections did not close in time");
+        }
+        Ok(())
+    }
+}
+
 /// Opens the store and serves on `listener` until `shutdown` resolves.
 pub async fn run(
     config: ServeConfig,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let limits = config.limits.validate().map_err(anyhow::Error::msg)?;
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open(&config.data, config.sqlite_synchronous).await?);
-    let storage_id = store.storage_id().await?;
-    let stop = CancellationToken::new();
-    let hub = SyncHub::new(store.clone(), limits, storage_id, stop.clone());
-    let state = AppState {
-        store,
-        sync: hub.clone(),
-    };
-
-    tracing::info!(address = %listener.local_addr()?, data = %config.data.display(), "Agora is listening");
-    let stop_on_signal = stop.clone();
-    axum::serve(listener, http::router(state))
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            stop_on_signal.cancel();
-        })
-        .await?;
-
-    // Connections close themselves once `stop` is cancelled; every change they delivered was
-    // stored before it was acknowledged, so there is nothing else to flush.
-    hub.connections.close();
-    if tokio::time::timeout(SHUTDOWN_GRACE, hub.connections.wait())
-        .await
-        .is_err()
-    {
-        tracing::warn!("some connections did not close in time");
-    }
-    Ok(())
+    tracing::info!(data = %config.data.display(), "opening the data folder");
+    Server::open(&config).await?.serve(listener, shutdown).await
 }

@@ -14,6 +14,8 @@ use tokio_util::sync::CancellationToken;
 /// A server running in the test's process, on a port of its own.
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The running server's state, for tests that look inside.
+    pub state: agora_server::AppState,
     data: PathBuf,
     stop: CancellationToken,
     task: JoinHandle<anyhow::Result<()>>,
@@ -53,12 +55,15 @@ impl TestServer {
         let addr = listener.local_addr().expect("local address");
         let stop = CancellationToken::new();
         let config = serve_config(data, extra);
+        let server = agora_server::Server::open(&config)
+            .await
+            .expect("open the server");
+        let state = server.state().clone();
         let stopped = stop.clone();
-        let task = tokio::spawn(agora_server::run(config, listener, async move {
-            stopped.cancelled().await
-        }));
+        let task = tokio::spawn(server.serve(listener, async move { stopped.cancelled().await }));
         Self {
             addr,
+            state,
             data: data.to_owned(),
             stop,
             task,

@@ -239,3 +239,18 @@ async fn an_oversized_frame_is_refused_and_the_server_carries_on() {
     assert_unchanged(&server, id, &before).await;
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_documents_leave_memory_and_come_back_whole() {
+    let data = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(data.path(), &["--idle-unload", "200ms"]).await;
+    let (id, before) = stored_document(&server, "Leitbild").await;
+    let documents = server.state.sync.documents.clone();
+    agora_tests::eventually("the document unloads", Duration::from_secs(5), || {
+        let documents = documents.clone();
+        async move { documents.open_count() == 0 }
+    })
+    .await;
+    assert_unchanged(&server, id, &before).await;
+    server.stop().await;
+}
