@@ -3,10 +3,14 @@
 //! Layout:
 //! - `server`: an Agora server in this process (port 0, temporary data folder), or the real
 //!   `agora` binary as a child process that a test may kill with SIGKILL.
+//! - `npm_peer`: the official npm automerge-repo client in a Node process, scripted.
 //! - `raw_peer`: a protocol-level peer that sends exactly the frames a test wants, for faults.
+//! - `editing`: random inserts and deletes of whole characters, for convergence tests.
 //! - `data`: paths to the shared test data beside the repository.
 
 pub mod data;
+pub mod editing;
+pub mod npm_peer;
 pub mod raw_peer;
 pub mod server;
 

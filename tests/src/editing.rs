@@ -1,0 +1,62 @@
+//! Random editing for convergence tests: inserts and deletes of whole characters (umlauts,
+//! emoji, ZWJ sequences included), at positions given in UTF-16 code units.
+
+use agora_client::DocHandle;
+use automerge::{Automerge, ReadDoc};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+/// Pieces of text a typist inserts: plain letters, umlauts, Danish letters, emoji, gender forms.
+const PIECES: &[&str] = &[
+    "a",
+    "e",
+    " ",
+    "ä",
+    "ö",
+    "ü",
+    "ß",
+    "æ",
+    "ø",
+    "å",
+    "🙂",
+    "👩‍⚕️",
+    "Kund*innen",
+    "Grundsätze ",
+    "plejefamilie ",
+    "\n",
+];
+
+pub fn rng(seed: u64) -> StdRng {
+    StdRng::seed_from_u64(seed)
+}
+
+/// UTF-16 offset of the `chars`-th character of `text`.
+pub fn utf16_offset(text: &str, chars: usize) -> usize {
+    text.chars().take(chars).map(char::len_utf16).sum()
+}
+
+/// One random edit: mostly inserts, sometimes a delete of one to three characters.
+pub fn random_edit(handle: &DocHandle, rng: &mut StdRng) {
+    let text = handle.text();
+    let chars = text.chars().count();
+    if chars > 0 && rng.random_bool(0.3) {
+        let at = rng.random_range(0..chars);
+        let len = rng.random_range(1..=3).min(chars - at);
+        let start = utf16_offset(&text, at);
+        let end = utf16_offset(&text, at + len);
+        handle
+            .splice_text(start, (end - start) as isize, "")
+            .expect("delete whole characters");
+    } else {
+        let at = utf16_offset(&text, rng.random_range(0..=chars));
+        let piece = PIECES[rng.random_range(0..PIECES.len())];
+        handle.splice_text(at, 0, piece).expect("insert");
+    }
+}
+
+/// The root text of a document (`""` when it has none).
+pub fn text_of(doc: &Automerge) -> String {
+    agora_client::text_object(doc)
+        .and_then(|text| doc.text(&text).ok())
+        .unwrap_or_default()
+}
