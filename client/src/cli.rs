@@ -1,0 +1,165 @@
+//! The subcommands of `agora-client`.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use agora_client::trace::{self, Trace};
+use agora_client::{Client, DocHandle, DocumentId};
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+
+/// How long commands wait for the server to acknowledge their changes.
+const SYNC_TIMEOUT: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Parser)]
+#[command(name = "agora-client", version, about = "Talk to an Agora sync server")]
+pub struct Args {
+    /// The server's sync endpoint.
+    #[arg(
+        long,
+        env = "AGORA_SERVER",
+        default_value = "ws://127.0.0.1:8080/sync",
+        global = true
+    )]
+    server: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create an empty text document; prints its id, then its automerge: URL.
+    New,
+    /// Print a document's text.
+    Cat {
+        /// Document id or automerge: URL.
+        doc: String,
+    },
+    /// Append text at the end of a document and wait until the server has it.
+    Append { doc: String, text: String },
+    /// Print the text every time it changes, until Ctrl-C.
+    Watch {
+        doc: String,
+        /// Stop after this many seconds.
+        #[arg(long)]
+        for_secs: Option<u64>,
+    },
+    /// Replay a sequential editing trace (.json.gz) into a new document.
+    Replay {
+        trace: PathBuf,
+        /// Trace transactions per automerge change (1 = one change per keystroke).
+        #[arg(long, default_value_t = 1)]
+        batch: usize,
+    },
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    match args.command {
+        Command::New => new(&args.server).await,
+        Command::Cat { doc } => cat(&args.server, &doc).await,
+        Command::Append { doc, text } => append(&args.server, &doc, &text).await,
+        Command::Watch { doc, for_secs } => watch(&args.server, &doc, for_secs).await,
+        Command::Replay { trace, batch } => replay(&args.server, &trace, batch).await,
+    }
+}
+
+async fn connect(server: &str) -> anyhow::Result<Client> {
+    Ok(Client::connect(server).await?)
+}
+
+async fn open(server: &str, doc: &str) -> anyhow::Result<(Client, DocHandle)> {
+    let id = DocumentId::parse_url_or_id(doc).with_context(|| format!("`{doc}`"))?;
+    let client = connect(server).await?;
+    let handle = client.find(id).await?;
+    Ok((client, handle))
+}
+
+async fn new(server: &str) -> anyhow::Result<()> {
+    let client = connect(server).await?;
+    let doc = client.create().await?;
+    doc.wait_synced(SYNC_TIMEOUT).await?;
+    println!("{}", doc.id());
+    println!("{}", doc.url());
+    client.close().await;
+    Ok(())
+}
+
+async fn cat(server: &str, doc: &str) -> anyhow::Result<()> {
+    let (client, doc) = open(server, doc).await?;
+    println!("{}", doc.text());
+    client.close().await;
+    Ok(())
+}
+
+async fn append(server: &str, doc: &str, text: &str) -> anyhow::Result<()> {
+    let (client, doc) = open(server, doc).await?;
+    doc.append_text(text)?;
+    doc.wait_synced(SYNC_TIMEOUT).await?;
+    client.close().await;
+    Ok(())
+}
+
+async fn watch(server: &str, doc: &str, for_secs: Option<u64>) -> anyhow::Result<()> {
+    let (client, doc) = open(server, doc).await?;
+    let stop = async {
+        match for_secs {
+            Some(secs) => tokio::time::sleep(Duration::from_secs(secs)).await,
+            None => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    };
+    tokio::pin!(stop);
+    let mut changes = doc.changes();
+    let mut last = doc.text();
+    println!("{last}");
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            changed = changes.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                let text = doc.text();
+                if text != last {
+                    println!("{text}");
+                    last = text;
+                }
+            }
+        }
+    }
+    client.close().await;
+    Ok(())
+}
+
+async fn replay(server: &str, path: &std::path::Path, batch: usize) -> anyhow::Result<()> {
+    let trace = Trace::load(path)?;
+    let client = connect(server).await?;
+    let doc = client.create().await?;
+    let started = Instant::now();
+    let report = trace::replay(&trace, &doc, batch)?;
+    let applied = started.elapsed();
+    if doc.text() != trace.end_content {
+        bail!(
+            "after the replay the text differs from endContent ({} vs {} characters)",
+            doc.text().chars().count(),
+            trace.end_content.chars().count()
+        );
+    }
+    doc.wait_synced(SYNC_TIMEOUT).await?;
+    let elapsed = started.elapsed();
+    let edits = trace.patch_count();
+    println!("document {}", doc.id());
+    println!(
+        "edits {edits} (transactions {}, changes {})",
+        report.txns, report.changes
+    );
+    println!(
+        "elapsed {:.3} s (local apply {:.3} s)",
+        elapsed.as_secs_f64(),
+        applied.as_secs_f64()
+    );
+    println!("edits/s {:.0}", edits as f64 / elapsed.as_secs_f64());
+    client.close().await;
+    Ok(())
+}

@@ -1,0 +1,309 @@
+//! The connection task: the only owner of the socket. It keeps one `automerge::sync::State`
+//! per open document for the current connection, turns local changes and incoming `sync`
+//! messages into outgoing sync messages, relays ephemeral messages, and reconnects.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use agora_schema::{DocumentId, DocumentMessage, EphemeralMessage, Message, PeerId};
+use automerge::sync;
+use futures_util::stream::SplitSink;
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite;
+
+use crate::document::DocState;
+use crate::ephemeral::EphemeralDedup;
+use crate::handshake::{connect_and_join, Joined, Socket};
+use crate::shared::{OutgoingEphemeral, Shared, Status};
+use crate::ClientError;
+
+type Sink = SplitSink<Socket, tungstenite::Message>;
+
+/// While a sync message for a document is unanswered, local changes wait this long before the
+/// next one goes out, so fast typing travels in fewer, larger messages (the npm client
+/// throttles by 100 ms too). Replies to the server are never held back.
+const SYNC_THROTTLE: Duration = Duration::from_millis(100);
+
+enum SessionEnd {
+    Shutdown,
+    Lost(String),
+}
+
+/// Serves `first`, then reconnects as the options say, until shutdown.
+pub(crate) async fn run(
+    shared: Arc<Shared>,
+    first: Joined,
+    mut ephemeral_rx: mpsc::Receiver<OutgoingEphemeral>,
+) {
+    let mut shutdown = shared.shutdown.subscribe();
+    // Kept across connections: the server may relay the same message again after a reconnect.
+    let mut dedup = EphemeralDedup::default();
+    let mut joined = first;
+    loop {
+        shared.set_server_peer_id(joined.server_peer_id.clone());
+        for doc in shared.all_docs() {
+            doc.forget_server();
+        }
+        shared.status.send_replace(Status::Connected);
+        let session = Session {
+            shared: &shared,
+            server: joined.server_peer_id,
+            sync_states: HashMap::new(),
+            last_sent: HashMap::new(),
+            deferred_until: None,
+        };
+        let end = session
+            .serve(joined.socket, &mut shutdown, &mut ephemeral_rx, &mut dedup)
+            .await;
+        match end {
+            SessionEnd::Shutdown => break,
+            SessionEnd::Lost(reason) => {
+                tracing::warn!(url = %shared.url, %reason, "connection lost");
+            }
+        }
+        if !shared.options.reconnect {
+            break;
+        }
+        shared.status.send_replace(Status::Reconnecting);
+        match rejoin(&shared, &mut shutdown).await {
+            Some(next) => joined = next,
+            None => break,
+        }
+    }
+    shared.status.send_replace(Status::Closed);
+}
+
+/// Retries with capped exponential backoff until joined again or shut down.
+async fn rejoin(shared: &Shared, shutdown: &mut watch::Receiver<bool>) -> Option<Joined> {
+    let options = &shared.options;
+    let mut delay = options.reconnect_min_delay;
+    loop {
+        tokio::select! {
+            _ = shut_down(shutdown) => return None,
+            _ = tokio::time::sleep(delay) => {}
+        }
+        let attempt = tokio::select! {
+            _ = shut_down(shutdown) => return None,
+            attempt = connect_and_join(&shared.url, &shared.peer_id, options.connect_timeout) => attempt,
+        };
+        match attempt {
+            Ok(joined) => {
+                tracing::info!(url = %shared.url, "reconnected");
+                return Some(joined);
+            }
+            Err(ClientError::Rejected(message)) => {
+                tracing::warn!(%message, "the server refused our join");
+                shared.record_server_error(message);
+            }
+            Err(error) => tracing::debug!(%error, "reconnect attempt failed"),
+        }
+        delay = (delay * 2).min(options.reconnect_max_delay);
+    }
+}
+
+/// One connection's worth of state.
+struct Session<'a> {
+    shared: &'a Shared,
+    server: PeerId,
+    /// Fresh per connection: the server forgets what it knew about an ephemeral peer.
+    sync_states: HashMap<DocumentId, sync::State>,
+    /// When each document last had a sync message sent, for `SYNC_THROTTLE`.
+    last_sent: HashMap<DocumentId, Instant>,
+    /// When documents held back by `SYNC_THROTTLE` are due.
+    deferred_until: Option<Instant>,
+}
+
+impl Session<'_> {
+    async fn serve(
+        mut self,
+        socket: Socket,
+        shutdown: &mut watch::Receiver<bool>,
+        ephemeral_rx: &mut mpsc::Receiver<OutgoingEphemeral>,
+        dedup: &mut EphemeralDedup,
+    ) -> SessionEnd {
+        let (mut sink, mut stream) = socket.split();
+        self.shared.mark_all_dirty();
+        loop {
+            let step = tokio::select! {
+                _ = shut_down(shutdown) => {
+                    // Best effort: the server learns we left; we do not wait for its reply.
+                    let _ = sink.send(tungstenite::Message::Close(None)).await;
+                    return SessionEnd::Shutdown;
+                }
+                frame = stream.next() => match frame {
+                    Some(Ok(tungstenite::Message::Binary(bytes))) => {
+                        self.on_frame(&bytes, &mut sink, dedup).await
+                    }
+                    Some(Ok(tungstenite::Message::Close(_))) | None => {
+                        Err("the server closed the connection".to_owned())
+                    }
+                    // tungstenite answers pings itself; the protocol has no text frames.
+                    Some(Ok(_)) => Ok(()),
+                    Some(Err(e)) => Err(e.to_string()),
+                },
+                _ = self.shared.wake.notified() => self.flush_dirty(&mut sink).await,
+                _ = sleep_until_some(self.deferred_until), if self.deferred_until.is_some() => {
+                    self.deferred_until = None;
+                    self.flush_dirty(&mut sink).await
+                }
+                Some(out) = ephemeral_rx.recv() => self.send_ephemeral(out, &mut sink).await,
+            };
+            if let Err(reason) = step {
+                return SessionEnd::Lost(reason);
+            }
+        }
+    }
+
+    async fn on_frame(
+        &mut self,
+        bytes: &[u8],
+        sink: &mut Sink,
+        dedup: &mut EphemeralDedup,
+    ) -> Result<(), String> {
+        let message = match agora_schema::decode(bytes) {
+            Ok(message) => message,
+            Err(error) => {
+                tracing::warn!(%error, "ignoring an undecodable frame from the server");
+                return Ok(());
+            }
+        };
+        match message {
+            Message::Sync(body) | Message::Request(body) => {
+                if !self.is_for_us(&body.sender_id, &body.target_id) {
+                    return Ok(());
+                }
+                // With `sharePolicy` "don't announce", servers only send documents we opened.
+                let Some(doc) = self.shared.doc(&body.document_id) else {
+                    tracing::debug!(document = %body.document_id, "sync for a document we did not open");
+                    return Ok(());
+                };
+                let state = self.sync_states.entry(doc.id).or_default();
+                if let Err(error) = doc.receive_sync(state, &body.data) {
+                    tracing::warn!(document = %doc.id, %error, "ignoring a bad sync message");
+                    return Ok(());
+                }
+                self.send_sync(&doc, sink).await
+            }
+            Message::DocUnavailable {
+                sender_id,
+                target_id,
+                document_id,
+            } => {
+                if self.is_for_us(&sender_id, &target_id) {
+                    if let Some(doc) = self.shared.doc(&document_id) {
+                        doc.mark_unavailable();
+                    }
+                }
+                Ok(())
+            }
+            Message::Ephemeral(m) => {
+                if m.target_id == self.shared.peer_id
+                    && m.sender_id != self.shared.peer_id
+                    && dedup.is_new(&m.sender_id, &m.session_id, m.count)
+                {
+                    if let Some(doc) = self.shared.doc(&m.document_id) {
+                        // No subscriber is fine: ephemeral data is not kept.
+                        let _ = doc.ephemeral.send((m.sender_id, m.data));
+                    }
+                }
+                Ok(())
+            }
+            Message::Error { message } => {
+                // The server closes the socket after this; the read loop sees that next.
+                tracing::warn!(%message, "the server reported an error");
+                self.shared.record_server_error(message);
+                Ok(())
+            }
+            Message::Join(_) | Message::Peer(_) | Message::Ignored { .. } => Ok(()),
+        }
+    }
+
+    /// Messages are addressed by peer id; anything else is a confused server, not for us.
+    fn is_for_us(&self, sender: &PeerId, target: &PeerId) -> bool {
+        let ok = *sender == self.server && *target == self.shared.peer_id;
+        if !ok {
+            tracing::debug!(%sender, %target, "ignoring a message not addressed to us");
+        }
+        ok
+    }
+
+    async fn flush_dirty(&mut self, sink: &mut Sink) -> Result<(), String> {
+        let now = Instant::now();
+        let mut deferred = Vec::new();
+        for id in self.shared.take_dirty() {
+            let Some(doc) = self.shared.doc(&id) else {
+                self.sync_states.remove(&id);
+                self.last_sent.remove(&id);
+                continue;
+            };
+            let in_flight = self.sync_states.get(&id).is_some_and(|s| s.in_flight);
+            let due = self.last_sent.get(&id).map(|sent| *sent + SYNC_THROTTLE);
+            match due {
+                Some(due) if in_flight && now < due => {
+                    deferred.push(id);
+                    self.deferred_until = Some(self.deferred_until.map_or(due, |d| d.min(due)));
+                }
+                _ => self.send_sync(&doc, sink).await?,
+            }
+        }
+        self.shared.defer_dirty(deferred);
+        Ok(())
+    }
+
+    async fn send_sync(&mut self, doc: &DocState, sink: &mut Sink) -> Result<(), String> {
+        let state = self.sync_states.entry(doc.id).or_default();
+        let Some((data, has_changes)) = doc.generate_sync(state) else {
+            return Ok(());
+        };
+        let body = DocumentMessage {
+            sender_id: self.shared.peer_id.clone(),
+            target_id: self.server.clone(),
+            document_id: doc.id,
+            data,
+        };
+        self.last_sent.insert(doc.id, Instant::now());
+        // `request` asks the server to say `doc-unavailable` if it lacks the document too.
+        let message = if has_changes {
+            Message::Sync(body)
+        } else {
+            Message::Request(body)
+        };
+        send(sink, &message).await
+    }
+
+    async fn send_ephemeral(
+        &mut self,
+        out: OutgoingEphemeral,
+        sink: &mut Sink,
+    ) -> Result<(), String> {
+        let message = Message::Ephemeral(EphemeralMessage {
+            sender_id: self.shared.peer_id.clone(),
+            target_id: self.server.clone(),
+            document_id: out.document_id,
+            session_id: self.shared.session_id.clone(),
+            count: out.count,
+            data: out.data,
+        });
+        send(sink, &message).await
+    }
+}
+
+async fn sleep_until_some(deadline: Option<Instant>) {
+    if let Some(deadline) = deadline {
+        tokio::time::sleep_until(deadline).await;
+    }
+}
+
+/// Resolves once shutdown is asked for. (A helper so no watch guard lives across an await.)
+async fn shut_down(shutdown: &mut watch::Receiver<bool>) {
+    // An error means the sender is gone, which only happens with `Shared`: shut down too.
+    let _ = shutdown.wait_for(|closed| *closed).await;
+}
+
+async fn send(sink: &mut Sink, message: &Message) -> Result<(), String> {
+    let frame = tungstenite::Message::Binary(agora_schema::encode(message).into());
+    sink.send(frame).await.map_err(|e| e.to_string())
+}

@@ -1,0 +1,97 @@
+//! Opening a socket and the `join` → `peer` handshake of protocol "1".
+
+use std::time::Duration;
+
+use agora_schema::{JoinMessage, Message, PeerId, PeerMetadata, PROTOCOL_VERSION};
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::ClientError;
+
+pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A socket on which the server has accepted our `join`.
+pub(crate) struct Joined {
+    pub socket: Socket,
+    pub server_peer_id: PeerId,
+}
+
+/// Connects and joins, all within `timeout`.
+pub(crate) async fn connect_and_join(
+    url: &str,
+    peer_id: &PeerId,
+    timeout: Duration,
+) -> Result<Joined, ClientError> {
+    let request = url
+        .into_client_request()
+        .map_err(|e| ClientError::InvalidUrl {
+            url: url.to_owned(),
+            reason: e.to_string(),
+        })?;
+    let attempt = async {
+        let (socket, _response) = tokio_tungstenite::connect_async(request)
+            .await
+            .map_err(|e| ClientError::Connect {
+                url: url.to_owned(),
+                reason: e.to_string(),
+            })?;
+        join(socket, peer_id).await
+    };
+    tokio::time::timeout(timeout, attempt)
+        .await
+        .map_err(|_| ClientError::Timeout {
+            after: timeout,
+            what: "the server to accept our join",
+        })?
+}
+
+async fn join(mut socket: Socket, peer_id: &PeerId) -> Result<Joined, ClientError> {
+    let join = Message::Join(JoinMessage {
+        sender_id: peer_id.clone(),
+        // No storage: the server should not keep sync state for us between connections.
+        peer_metadata: PeerMetadata {
+            storage_id: None,
+            is_ephemeral: true,
+        },
+        supported_protocol_versions: Some(vec![PROTOCOL_VERSION.to_owned()]),
+    });
+    socket
+        .send(tungstenite::Message::Binary(
+            agora_schema::encode(&join).into(),
+        ))
+        .await
+        .map_err(|e| ClientError::Protocol(format!("sending join: {e}")))?;
+
+    // The reply is the first binary frame; pings before it are answered by tungstenite.
+    while let Some(frame) = socket.next().await {
+        let frame = frame.map_err(|e| ClientError::Protocol(format!("during handshake: {e}")))?;
+        let bytes = match frame {
+            tungstenite::Message::Binary(bytes) => bytes,
+            tungstenite::Message::Close(_) => break,
+            _ => continue,
+        };
+        return match agora_schema::decode(&bytes) {
+            Ok(Message::Peer(peer)) if peer.selected_protocol_version != PROTOCOL_VERSION => Err(
+                ClientError::UnsupportedVersion(peer.selected_protocol_version),
+            ),
+            Ok(Message::Peer(peer)) if peer.target_id != *peer_id => Err(ClientError::Protocol(
+                format!("the `peer` reply is addressed to {}", peer.target_id),
+            )),
+            Ok(Message::Peer(peer)) => Ok(Joined {
+                socket,
+                server_peer_id: peer.sender_id,
+            }),
+            Ok(Message::Error { message }) => Err(ClientError::Rejected(message)),
+            Ok(other) => Err(ClientError::Protocol(format!(
+                "expected `peer`, got `{}`",
+                other.kind()
+            ))),
+            Err(e) => Err(ClientError::Protocol(format!("undecodable reply: {e}"))),
+        };
+    }
+    Err(ClientError::Protocol(
+        "the server closed the connection during the handshake".to_owned(),
+    ))
+}

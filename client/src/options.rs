@@ -1,0 +1,34 @@
+//! How a client connects and how long it waits.
+
+use std::time::Duration;
+
+use agora_schema::PeerId;
+
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Our peer id; a fresh `agora-client-<random>` when `None`. It must be unique per live
+    /// connection: the server drops the older socket of a peer id that joins twice.
+    pub peer_id: Option<PeerId>,
+    /// Reconnect with backoff (and resync every open document) when the connection drops.
+    pub reconnect: bool,
+    /// Bound on opening the socket plus the `join` → `peer` handshake, per attempt.
+    pub connect_timeout: Duration,
+    /// Bound on `Client::find` waiting for a document to arrive or be refused.
+    pub find_timeout: Duration,
+    /// First pause before reconnecting; doubles per failed attempt up to `reconnect_max_delay`.
+    pub reconnect_min_delay: Duration,
+    pub reconnect_max_delay: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            peer_id: None,
+            reconnect: true,
+            connect_timeout: Duration::from_secs(5),
+            find_timeout: Duration::from_secs(10),
+            reconnect_min_delay: Duration::from_millis(50),
+            reconnect_max_delay: Duration::from_secs(2),
+        }
+    }
+}
