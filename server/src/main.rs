@@ -13,9 +13,19 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve(config) => {
+            raise_open_files_limit();
             let listener = TcpListener::bind(config.listen).await?;
             agora_server::run(config, listener, shutdown_signal()).await
         }
+    }
+}
+
+/// Every WebSocket holds a file descriptor, so a server with thousands of peers needs thousands
+/// of them; the usual soft limit (1024) would refuse connections long before memory runs out.
+fn raise_open_files_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::debug!(limit, "open-files limit raised to the hard limit"),
+        Err(error) => tracing::warn!(%error, "could not raise the open-files limit"),
     }
 }
 

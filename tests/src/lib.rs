@@ -7,7 +7,10 @@
 //! - `raw_peer`: a protocol-level peer that sends exactly the frames a test wants, for faults.
 //! - `editing`: random inserts and deletes of whole characters, for convergence tests.
 //! - `data`: paths to the shared test data beside the repository.
+//! - `bench`: the workloads of the `agora-bench` binary (latency, trace replay, memory), run on
+//!   demand against the release server binary, never from the tests.
 
+pub mod bench;
 pub mod data;
 pub mod editing;
 pub mod npm_peer;

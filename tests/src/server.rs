@@ -124,8 +124,13 @@ pub fn free_port() -> u16 {
 impl ServerProcess {
     /// Starts `agora serve` on `port` with `data`, and waits until it answers `/healthz`.
     pub async fn start(port: u16, data: &Path, extra: &[&str]) -> Self {
+        Self::start_binary(&agora_binary(), port, data, extra).await
+    }
+
+    /// Like `start`, with a given `agora` binary (the benchmark runs the release build).
+    pub async fn start_binary(binary: &Path, port: u16, data: &Path, extra: &[&str]) -> Self {
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
-        let child = tokio::process::Command::new(agora_binary())
+        let child = tokio::process::Command::new(binary)
             .arg("serve")
             .arg("--listen")
             .arg(addr.to_string())
@@ -145,6 +150,11 @@ impl ServerProcess {
 
     pub fn sync_url(&self) -> String {
         format!("ws://{}/sync", self.addr)
+    }
+
+    /// The process id, to read the server's memory from `/proc`; `None` once it was reaped.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
     }
 
     async fn wait_healthy(&self, timeout: Duration) {

@@ -1,0 +1,239 @@
+//! Edit → remote latency: one writer appends a short token at a steady rate to one document
+//! that N readers (each its own connection) have open; each reader notes when its heads first
+//! include each edit.
+//!
+//! Detection stays cheap: the writer is the only writer, so after edit k every reader's heads are
+//! exactly [hash of k]. Readers only note (head, instant) on each wake-up of their heads watch;
+//! the matching against the writer's send instants happens after the run, so no lock is shared
+//! while measuring and a reader that sees an edit before the writer has noted it loses nothing.
+//! A reader that wakes once for several edits (the watch keeps only the newest heads) had all of
+//! them at that instant: heads include every ancestor.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use agora_client::Client;
+use automerge::ChangeHash;
+use clap::Args;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::open::{bench_client_options, close_all, open_readers, Target};
+use super::report::{mib, ms, percentile, secs, Table};
+use super::BenchServer;
+
+/// Bound on the writer waiting for the server to have its document before the readers open.
+const SYNC_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long readers may take to get the last edit after the writer stops.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone, Args)]
+pub struct LatencyOptions {
+    /// Reader counts to measure, one table row each.
+    #[arg(long, value_delimiter = ',', default_value = "1,10,100,1000")]
+    pub clients: Vec<usize>,
+    /// Measured edits per reader count.
+    #[arg(long, default_value_t = 150)]
+    pub edits: usize,
+    /// Edits before the measured ones, not counted (connections and caches warm up).
+    #[arg(long, default_value_t = 20)]
+    pub warmup: usize,
+    /// Edits per second.
+    #[arg(long, default_value_t = 20.0)]
+    pub rate: f64,
+}
+
+/// One reader's wake-up: the single head it saw (None if the heads were not one change).
+struct Seen {
+    head: Option<ChangeHash>,
+    at: Instant,
+}
+
+pub async fn run(server: &BenchServer, options: &LatencyOptions) -> anyhow::Result<()> {
+    let mut table = Table::new(
+        &format!(
+            "Edit → remote latency (one writer, {} edits/s, {} measured edits after {} warm-up, N readers on their own connections)",
+            options.rate, options.edits, options.warmup
+        ),
+        &[
+            "readers",
+            "edit → each reader p50 (ms)",
+            "p99 (ms)",
+            "max (ms)",
+            "edit → last reader p50 (ms)",
+            "p99 (ms)",
+            "readers opened in (s)",
+            "server RSS with readers",
+        ],
+    );
+    for &readers in &options.clients {
+        let row = match measure(server, readers, options).await {
+            Ok(row) => row,
+            Err(error) => {
+                let mut row = vec![format!("{readers}: failed: {error:#}")];
+                row.resize(8, "—".to_owned());
+                row
+            }
+        };
+        table.row(row);
+    }
+    table.print();
+    Ok(())
+}
+
+async fn measure(
+    server: &BenchServer,
+    readers: usize,
+    options: &LatencyOptions,
+) -> anyhow::Result<Vec<String>> {
+    let url = server.sync_url();
+    let writer = Client::connect_with(&url, bench_client_options()).await?;
+    let doc = writer.create().await?;
+    doc.append_text("Latenz: ")?;
+    doc.wait_synced(SYNC_TIMEOUT).await?;
+    let target = Target {
+        id: doc.id(),
+        heads: doc.heads(),
+    };
+
+    let open_deadline = Duration::from_secs(60) + Duration::from_millis(50) * readers as u32;
+    let opened = open_readers(&url, readers, &[target], open_deadline).await;
+    if let Some(why) = opened.shortfall(open_deadline) {
+        let open = opened.readers.len();
+        close_all(opened.readers.into_iter().map(|r| r.client).collect()).await;
+        writer.close().await;
+        anyhow::bail!("{open} of {readers} readers opened: {why}");
+    }
+    let server_rss = server.memory()?.rss_kib;
+
+    let total = options.warmup + options.edits;
+    let interval = Duration::from_secs_f64(1.0 / options.rate.max(0.1));
+    let run_deadline = Instant::now() + interval * total as u32 + DRAIN_TIMEOUT;
+    let (last_tx, last_rx) = watch::channel(None);
+    let observers: Vec<_> = opened
+        .readers
+        .iter()
+        .map(|reader| {
+            let changes = reader.handle.changes();
+            tokio::spawn(observe(changes, last_rx.clone(), run_deadline, total))
+        })
+        .collect();
+
+    let mut sent: Vec<(ChangeHash, Instant)> = Vec::with_capacity(total);
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    for k in 0..total {
+        ticks.tick().await;
+        doc.append_text(&format!("{k} "))?;
+        let at = Instant::now();
+        let heads = doc.heads();
+        anyhow::ensure!(heads.len() == 1, "the writer's heads are {heads:?}");
+        sent.push((heads[0], at));
+    }
+    last_tx.send_replace(sent.last().map(|(hash, _)| *hash));
+
+    let mut seen_by_reader = Vec::with_capacity(observers.len());
+    for observer in observers {
+        seen_by_reader.push(observer.await?);
+    }
+    drop(last_tx);
+    let latencies = match_latencies(&sent, &seen_by_reader, options.warmup);
+
+    close_all(opened.readers.into_iter().map(|r| r.client).collect()).await;
+    writer.close().await;
+    let latencies = latencies?;
+
+    let mut each: Vec<Duration> = latencies.iter().flatten().copied().collect();
+    each.sort_unstable();
+    let mut last: Vec<Duration> = latencies
+        .iter()
+        .map(|per_reader| per_reader.iter().copied().max().unwrap_or_default())
+        .collect();
+    last.sort_unstable();
+    Ok(vec![
+        readers.to_string(),
+        ms(percentile(&each, 50.0)),
+        ms(percentile(&each, 99.0)),
+        ms(each.last().copied().unwrap_or_default()),
+        ms(percentile(&last, 50.0)),
+        ms(percentile(&last, 99.0)),
+        secs(opened.elapsed),
+        mib(server_rss),
+    ])
+}
+
+/// Notes every wake-up of one reader's heads until it has the last edit, `cap` wake-ups, or the
+/// deadline.
+async fn observe(
+    mut changes: watch::Receiver<Vec<ChangeHash>>,
+    mut last: watch::Receiver<Option<ChangeHash>>,
+    deadline: Instant,
+    cap: usize,
+) -> Vec<Seen> {
+    // The synced state before the first edit is not an observation.
+    changes.borrow_and_update();
+    let mut seen: Vec<Seen> = Vec::with_capacity(cap);
+    while seen.len() < cap {
+        let have_last = match (seen.last(), *last.borrow_and_update()) {
+            (Some(seen), Some(last)) => seen.head == Some(last),
+            _ => false,
+        };
+        if have_last {
+            break;
+        }
+        tokio::select! {
+            changed = changes.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                let at = Instant::now();
+                let heads = changes.borrow_and_update();
+                let head = match heads.as_slice() {
+                    [head] => Some(*head),
+                    _ => None,
+                };
+                seen.push(Seen { head, at });
+            }
+            changed = last.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+            }
+            _ = tokio::time::sleep_until(deadline) => break,
+        }
+    }
+    seen
+}
+
+/// For each measured edit, the latency to each reader: the first wake-up whose head is that
+/// edit or a later one. Fails if a reader never got some edit.
+fn match_latencies(
+    sent: &[(ChangeHash, Instant)],
+    seen_by_reader: &[Vec<Seen>],
+    warmup: usize,
+) -> anyhow::Result<Vec<Vec<Duration>>> {
+    let index: HashMap<ChangeHash, usize> = sent
+        .iter()
+        .enumerate()
+        .map(|(k, (hash, _))| (*hash, k))
+        .collect();
+    let mut per_edit = vec![Vec::with_capacity(seen_by_reader.len()); sent.len()];
+    for (reader, seen) in seen_by_reader.iter().enumerate() {
+        let mut next = 0;
+        for wake in seen {
+            let Some(k) = wake.head.and_then(|head| index.get(&head).copied()) else {
+                continue;
+            };
+            while next <= k {
+                per_edit[next].push(wake.at.saturating_duration_since(sent[next].1));
+                next += 1;
+            }
+        }
+        anyhow::ensure!(
+            next == sent.len(),
+            "reader {reader} got only {next} of {} edits",
+            sent.len()
+        );
+    }
+    Ok(per_edit.split_off(warmup.min(sent.len())))
+}

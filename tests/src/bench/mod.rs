@@ -1,0 +1,22 @@
+//! The workloads of the `agora-bench` binary. Each one runs the real release `agora` binary in a
+//! process of its own, drives it over loopback WebSockets from this process, and prints one
+//! markdown table.
+//!
+//! Layout:
+//! - `machine`: the header line with the facts a reader needs to compare figures.
+//! - `server`: the server under measurement, and its memory as `/proc` reports it.
+//! - `open`: opening many connections with bounded concurrency and a deadline, closing them.
+//! - `report`: percentiles and markdown tables.
+//! - `latency`: edit → remote latency, one writer and N readers of one document.
+//! - `replay`: the `automerge-paper` trace through the server, then a cold load.
+//! - `memory`: server memory with thousands of idle connections over many documents.
+
+pub mod latency;
+pub mod machine;
+pub mod memory;
+pub mod open;
+pub mod replay;
+pub mod report;
+pub mod server;
+
+pub use server::{release_server_binary, BenchServer};

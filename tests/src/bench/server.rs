@@ -1,0 +1,152 @@
+//! The server under measurement: the release `agora` binary in a child process on a loopback
+//! port with a fresh data folder, so its memory can be read from `/proc/<pid>/status` and its
+//! CPU is not shared with the clients' bookkeeping inside one process.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+
+use crate::server::{free_port, ServerProcess};
+
+/// How deep `folder_size` looks: the data folder holds the database files, nothing nested deeper.
+const FOLDER_DEPTH: usize = 4;
+
+/// `target/release/agora` beside this executable's `target/<profile>/` folder; the bench builds
+/// nothing itself.
+pub fn release_server_binary() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe().context("the bench executable's path")?;
+    let target = exe
+        .parent()
+        .and_then(Path::parent)
+        .context("the bench runs from target/<profile>/")?;
+    let binary = target.join("release").join("agora");
+    if !binary.exists() {
+        bail!(
+            "{} is missing: build it first with `cargo build --release -p agora-server`",
+            binary.display()
+        );
+    }
+    Ok(binary)
+}
+
+/// Resident memory of a process, in KiB as `/proc` reports it.
+#[derive(Debug, Clone, Copy)]
+pub struct Memory {
+    /// VmRSS: resident now.
+    pub rss_kib: u64,
+    /// VmHWM: the most that was ever resident.
+    pub peak_kib: u64,
+}
+
+impl Memory {
+    pub fn of_pid(pid: u32) -> anyhow::Result<Memory> {
+        Self::from_status(&format!("/proc/{pid}/status"))
+    }
+
+    /// This bench process: the client side of a workload.
+    pub fn of_self() -> anyhow::Result<Memory> {
+        Self::from_status("/proc/self/status")
+    }
+
+    fn from_status(path: &str) -> anyhow::Result<Memory> {
+        let status = std::fs::read_to_string(path).with_context(|| format!("read {path}"))?;
+        let field = |name: &str| -> anyhow::Result<u64> {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(name))
+                .and_then(|rest| rest.trim().trim_end_matches(" kB").parse().ok())
+                .with_context(|| format!("{path} has no {name} line"))
+        };
+        Ok(Memory {
+            rss_kib: field("VmRSS:")?,
+            peak_kib: field("VmHWM:")?,
+        })
+    }
+}
+
+pub struct BenchServer {
+    binary: PathBuf,
+    /// Extra `agora serve` options, e.g. `--sqlite-synchronous=normal`.
+    extra: Vec<String>,
+    port: u16,
+    /// `None` between `stop` and `start_again`. Killed when dropped (kill_on_drop), before the
+    /// data folder below goes: fields drop in declaration order.
+    process: Option<ServerProcess>,
+    data: tempfile::TempDir,
+}
+
+impl BenchServer {
+    /// Starts the server on a free loopback port with an empty data folder.
+    pub async fn start(binary: &Path, extra: &[String]) -> anyhow::Result<Self> {
+        let data = tempfile::Builder::new()
+            .prefix("agora-bench-")
+            .tempdir()
+            .context("create a temporary data folder")?;
+        let mut server = Self {
+            binary: binary.to_owned(),
+            extra: extra.to_vec(),
+            port: free_port(),
+            process: None,
+            data,
+        };
+        server.start_again().await;
+        Ok(server)
+    }
+
+    /// Starts the server on the same port and data folder (after `stop`).
+    pub async fn start_again(&mut self) {
+        let extra: Vec<&str> = self.extra.iter().map(String::as_str).collect();
+        let process =
+            ServerProcess::start_binary(&self.binary, self.port, self.data.path(), &extra).await;
+        self.process = Some(process);
+    }
+
+    /// SIGTERM and wait for a clean exit.
+    pub async fn stop(&mut self) -> anyhow::Result<()> {
+        if let Some(process) = self.process.take() {
+            let status = process.terminate().await;
+            if !status.success() {
+                bail!("the agora server exited with {status} after SIGTERM");
+            }
+        }
+        Ok(())
+    }
+
+    pub fn sync_url(&self) -> String {
+        format!("ws://127.0.0.1:{}/sync", self.port)
+    }
+
+    pub fn memory(&self) -> anyhow::Result<Memory> {
+        let pid = self
+            .process
+            .as_ref()
+            .and_then(ServerProcess::pid)
+            .context("the agora server is not running")?;
+        Memory::of_pid(pid)
+    }
+
+    /// Bytes the data folder takes on disk (file lengths, summed).
+    pub fn data_size(&self) -> anyhow::Result<u64> {
+        folder_size(self.data.path(), FOLDER_DEPTH)
+    }
+}
+
+fn folder_size(folder: &Path, depth: usize) -> anyhow::Result<u64> {
+    let mut total = 0;
+    let entries =
+        std::fs::read_dir(folder).with_context(|| format!("list {}", folder.display()))?;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("list {}", folder.display()))?;
+        let meta = entry
+            .metadata()
+            .with_context(|| format!("stat {}", entry.path().display()))?;
+        if meta.is_dir() {
+            if depth > 0 {
+                total += folder_size(&entry.path(), depth - 1)?;
+            }
+        } else {
+            total += meta.len();
+        }
+    }
+    Ok(total)
+}

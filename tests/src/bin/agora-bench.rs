@@ -1,0 +1,95 @@
+//! `agora-bench`: measures the release `agora` server from the outside, over loopback.
+//!
+//! ```sh
+//! cargo build --release -p agora-server
+//! cargo run --release -p agora-tests --bin agora-bench -- all
+//! cargo run --release -p agora-tests --bin agora-bench -- latency --clients 1,10
+//! cargo run --release -p agora-tests --bin agora-bench -- memory --connections 500 --documents 50
+//! ```
+//!
+//! Run on demand only, never from the tests: the workloads take minutes and the machine.
+
+use std::path::PathBuf;
+
+use agora_tests::bench::latency::LatencyOptions;
+use agora_tests::bench::memory::MemoryOptions;
+use agora_tests::bench::replay::ReplayOptions;
+use agora_tests::bench::{latency, machine, memory, release_server_binary, replay, BenchServer};
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "agora-bench",
+    about = "Benchmarks of the release agora server over loopback."
+)]
+struct Cli {
+    /// The server binary; by default target/release/agora beside this executable's folder.
+    #[arg(long)]
+    server_binary: Option<PathBuf>,
+    /// An extra `agora serve` option, repeatable, e.g. `--server-arg=--sqlite-synchronous=normal`.
+    #[arg(long = "server-arg", allow_hyphen_values = true)]
+    server_args: Vec<String>,
+    #[command(subcommand)]
+    what: What,
+}
+
+#[derive(Debug, Subcommand)]
+enum What {
+    /// Edit → remote latency with 1..N readers of one document.
+    Latency(LatencyOptions),
+    /// The automerge-paper trace through the server, then a cold load.
+    Replay(ReplayOptions),
+    /// Server memory with many idle connections.
+    Memory(MemoryOptions),
+    /// The three in sequence.
+    All(AllOptions),
+}
+
+#[derive(Debug, Args)]
+struct AllOptions {
+    #[command(flatten)]
+    latency: LatencyOptions,
+    #[command(flatten)]
+    replay: ReplayOptions,
+    #[command(flatten)]
+    memory: MemoryOptions,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if cfg!(debug_assertions) {
+        eprintln!("warning: agora-bench is a debug build; its client side skews the figures (use --release)");
+    }
+    // Thousands of client sockets in this process need as many file descriptors.
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => eprintln!("open-files limit: {limit}"),
+        Err(error) => eprintln!("warning: could not raise the open-files limit: {error}"),
+    }
+    let binary = match cli.server_binary {
+        Some(binary) => binary,
+        None => release_server_binary()?,
+    };
+    println!("{}", machine::header(&binary, &cli.server_args));
+
+    // A fresh server (and data folder) per workload, so none sees another's documents.
+    let (run_latency, run_replay, run_memory) = match cli.what {
+        What::Latency(options) => (Some(options), None, None),
+        What::Replay(options) => (None, Some(options), None),
+        What::Memory(options) => (None, None, Some(options)),
+        What::All(all) => (Some(all.latency), Some(all.replay), Some(all.memory)),
+    };
+    if let Some(options) = run_latency {
+        let server = BenchServer::start(&binary, &cli.server_args).await?;
+        latency::run(&server, &options).await?;
+    }
+    if let Some(options) = run_replay {
+        let mut server = BenchServer::start(&binary, &cli.server_args).await?;
+        replay::run(&mut server, &options).await?;
+    }
+    if let Some(options) = run_memory {
+        let server = BenchServer::start(&binary, &cli.server_args).await?;
+        memory::run(&server, &options).await?;
+    }
+    Ok(())
+}
