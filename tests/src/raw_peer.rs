@@ -43,6 +43,30 @@ impl RawPeer {
         }
     }
 
+    /// Connects with a tiny TCP receive buffer, so that a peer that stops reading makes the
+    /// server's sends block after a few kilobytes instead of several megabytes.
+    pub async fn connect_with_small_buffer(url: &str) -> Self {
+        let addr = url
+            .trim_start_matches("ws://")
+            .split('/')
+            .next()
+            .expect("host:port in the URL");
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.set_recv_buffer_size(4096).expect("receive buffer");
+        let stream = socket
+            .connect(addr.parse().expect("socket address"))
+            .await
+            .expect("TCP connect");
+        let (socket, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream))
+            .await
+            .expect("WebSocket handshake");
+        Self {
+            socket,
+            peer_id: PeerId::random("raw"),
+            server_peer: None,
+        }
+    }
+
     /// Connects and completes the handshake.
     pub async fn joined(url: &str) -> Self {
         let mut peer = Self::connect(url).await;

@@ -96,6 +96,10 @@ struct Peer {
     /// the document as soon as it exists.
     wants_missing: bool,
     told_unavailable: bool,
+    /// The peer sent changes we have not yet confirmed by sending our new heads. automerge may
+    /// believe the peer knows them already (a later message of the same batch can say so), but
+    /// the peer only learns that its changes are stored when it hears our heads from us.
+    owes_heads: bool,
     lagging_since: Option<Instant>,
 }
 
@@ -281,16 +285,22 @@ impl DocumentActor {
             }
         };
         let connection = from.connection;
+        tracing::trace!(
+            document = %self.id, connection, heads = ?message.heads,
+            changes = message.changes.len(), need = message.need.len(), "sync in"
+        );
         let peer = self.peers.entry(connection).or_insert_with(|| Peer {
             link: from,
             state: sync::State::new(),
             wants_missing: false,
             told_unavailable: false,
+            owes_heads: false,
             lagging_since: None,
         });
         if is_request && self.doc.get_heads().is_empty() {
             peer.wants_missing = true;
         }
+        peer.owes_heads |= !message.changes.is_empty();
         if let Err(error) = self.doc.receive_sync_message(&mut peer.state, message) {
             peer.link
                 .kick
@@ -369,7 +379,17 @@ impl DocumentActor {
                 }
             };
             peer.lagging_since = None;
-            if let Some(message) = self.doc.generate_sync_message(&mut peer.state) {
+            if std::mem::take(&mut peer.owes_heads) {
+                // Forget what automerge thinks it last told this peer, so it tells it again.
+                peer.state.last_sent_heads.clear();
+            }
+            let message = self.doc.generate_sync_message(&mut peer.state);
+            tracing::trace!(
+                document = %self.id, connection,
+                heads = ?message.as_ref().map(|m| &m.heads),
+                changes = message.as_ref().map(|m| m.changes.len()), "sync out"
+            );
+            if let Some(message) = message {
                 permit.send(encode(&Message::Sync(DocumentMessage {
                     sender_id: self.server_peer.clone(),
                     target_id: peer.link.peer_id.clone(),
@@ -396,4 +416,102 @@ fn decode_stored(stored: &StoredDocument) -> Result<Automerge, automerge::Autome
         doc.load_incremental(chunk)?;
     }
     Ok(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{SqliteStore, Synchronous};
+    use agora_schema::decode;
+    use automerge::transaction::Transactable;
+    use automerge::{ObjType, ROOT};
+
+    struct Harness {
+        actor: DocumentActor,
+        link: PeerLink,
+        frames: mpsc::Receiver<Vec<u8>>,
+        _data: tempfile::TempDir,
+    }
+
+    async fn harness() -> Harness {
+        let data = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(data.path(), Synchronous::Normal)
+            .await
+            .unwrap();
+        let actor = DocumentActor::new(
+            DocumentId::random(),
+            Arc::new(store),
+            Arc::new(SyncLimits::default()),
+            PeerId::new("server"),
+        );
+        let (outbox, frames) = mpsc::channel(16);
+        let link = PeerLink {
+            connection: 1,
+            peer_id: PeerId::new("peer"),
+            outbox,
+            kick: Kick::default(),
+        };
+        Harness {
+            actor,
+            link,
+            frames,
+            _data: data,
+        }
+    }
+
+    impl Harness {
+        fn sync(&self, message: &sync::Message) -> DocumentCommand {
+            DocumentCommand::Sync {
+                from: self.link.clone(),
+                data: message.clone().encode(),
+                is_request: false,
+            }
+        }
+
+        /// The sync messages the actor sent, in order.
+        fn sent(&mut self) -> Vec<sync::Message> {
+            let mut sent = Vec::new();
+            while let Ok(frame) = self.frames.try_recv() {
+                if let Ok(Message::Sync(body)) = decode(&frame) {
+                    sent.push(sync::Message::decode(&body.data).unwrap());
+                }
+            }
+            sent
+        }
+    }
+
+    /// A peer learns that its changes are stored only from our heads. When its message with
+    /// changes and one that merely states the same heads arrive in one batch, automerge
+    /// concludes the peer knows everything; the actor must tell it all the same.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_peer_hears_our_heads_after_its_changes_even_within_one_batch() {
+        let mut h = harness().await;
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        let text = tx.put_object(ROOT, "text", ObjType::Text).unwrap();
+        tx.splice_text(&text, 0, 0, "Grundsätze").unwrap();
+        tx.commit();
+        let mut state = sync::State::new();
+
+        // The first message only introduces our heads; the actor answers with what it needs.
+        let hello = doc.generate_sync_message(&mut state).unwrap();
+        assert!(h.actor.handle_batch(vec![h.sync(&hello)]).await);
+        for answer in h.sent() {
+            doc.receive_sync_message(&mut state, answer).unwrap();
+        }
+        let with_changes = doc.generate_sync_message(&mut state).unwrap();
+        assert!(!with_changes.changes.is_empty());
+        let heads_only = sync::Message {
+            changes: sync::ChunkList::empty(),
+            ..with_changes.clone()
+        };
+
+        let batch = vec![h.sync(&with_changes), h.sync(&heads_only)];
+        assert!(h.actor.handle_batch(batch).await);
+        let sent = h.sent();
+        assert!(
+            sent.iter().any(|message| message.heads == doc.get_heads()),
+            "the actor never told the peer its heads: {sent:?}"
+        );
+    }
 }
