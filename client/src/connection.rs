@@ -3,7 +3,7 @@
 //! messages into outgoing sync messages, relays ephemeral messages, and reconnects.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use agora_schema::{DocumentId, DocumentMessage, EphemeralMessage, Message, PeerId};
@@ -104,12 +104,20 @@ async fn rejoin(shared: &Shared, shutdown: &mut watch::Receiver<bool>) -> Option
     }
 }
 
+/// A document's sync state, tied to the one `DocState` it was made for: a document that was
+/// forgotten (a failed `find`) and opened again starts afresh, so it asks the server again
+/// instead of waiting on an answer meant for its predecessor.
+struct DocSync {
+    doc: Weak<DocState>,
+    state: sync::State,
+}
+
 /// One connection's worth of state.
 struct Session<'a> {
     shared: &'a Shared,
     server: PeerId,
     /// Fresh per connection: the server forgets what it knew about an ephemeral peer.
-    sync_states: HashMap<DocumentId, sync::State>,
+    sync_states: HashMap<DocumentId, DocSync>,
     /// When each document last had a sync message sent, for `SYNC_THROTTLE`.
     last_sent: HashMap<DocumentId, Instant>,
     /// When documents held back by `SYNC_THROTTLE` are due.
@@ -180,7 +188,7 @@ impl Session<'_> {
                     tracing::debug!(document = %body.document_id, "sync for a document we did not open");
                     return Ok(());
                 };
-                let state = self.sync_states.entry(doc.id).or_default();
+                let state = self.sync_state(&doc);
                 if let Err(error) = doc.receive_sync(state, &body.data) {
                     tracing::warn!(document = %doc.id, %error, "ignoring a bad sync message");
                     return Ok(());
@@ -239,7 +247,7 @@ impl Session<'_> {
                 self.last_sent.remove(&id);
                 continue;
             };
-            let in_flight = self.sync_states.get(&id).is_some_and(|s| s.in_flight);
+            let in_flight = self.sync_state(&doc).in_flight;
             let due = self.last_sent.get(&id).map(|sent| *sent + SYNC_THROTTLE);
             match due {
                 Some(due) if in_flight && now < due => {
@@ -253,8 +261,24 @@ impl Session<'_> {
         Ok(())
     }
 
-    async fn send_sync(&mut self, doc: &DocState, sink: &mut Sink) -> Result<(), String> {
-        let state = self.sync_states.entry(doc.id).or_default();
+    /// The sync state for this incarnation of the document.
+    fn sync_state(&mut self, doc: &Arc<DocState>) -> &mut sync::State {
+        let current = Arc::downgrade(doc);
+        let entry = self.sync_states.entry(doc.id).or_insert_with(|| DocSync {
+            doc: current.clone(),
+            state: sync::State::new(),
+        });
+        if !entry.doc.ptr_eq(&current) {
+            *entry = DocSync {
+                doc: current,
+                state: sync::State::new(),
+            };
+        }
+        &mut entry.state
+    }
+
+    async fn send_sync(&mut self, doc: &Arc<DocState>, sink: &mut Sink) -> Result<(), String> {
+        let state = self.sync_state(doc);
         let Some((data, has_changes)) = doc.generate_sync(state) else {
             return Ok(());
         };
