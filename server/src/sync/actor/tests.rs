@@ -1,0 +1,208 @@
+//! The actor's promises, checked against the real SQLite store.
+
+use super::*;
+use crate::store::{SqliteStore, Synchronous};
+use agora_schema::decode;
+use automerge::transaction::Transactable;
+use automerge::{ObjType, ROOT};
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::store::StoreError;
+
+/// The real store, with a switch that makes appends fail as a full disk would.
+struct FailingStore {
+    inner: SqliteStore,
+    fail_appends: AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl Store for FailingStore {
+    async fn load(&self, id: DocumentId) -> Result<Option<StoredDocument>, StoreError> {
+        self.inner.load(id).await
+    }
+    async fn append(&self, id: DocumentId, changes: &[u8]) -> Result<Seq, StoreError> {
+        if self.fail_appends.load(Ordering::SeqCst) {
+            return Err(StoreError::DataFolder(std::io::Error::other("disk full")));
+        }
+        self.inner.append(id, changes).await
+    }
+    async fn compact(
+        &self,
+        id: DocumentId,
+        snapshot: &[u8],
+        covers: Seq,
+    ) -> Result<(), StoreError> {
+        self.inner.compact(id, snapshot, covers).await
+    }
+    async fn document_ids(&self) -> Result<Vec<DocumentId>, StoreError> {
+        self.inner.document_ids().await
+    }
+    async fn storage_id(&self) -> Result<String, StoreError> {
+        self.inner.storage_id().await
+    }
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.inner.ping().await
+    }
+}
+
+struct Harness {
+    actor: DocumentActor,
+    store: Arc<FailingStore>,
+    link: PeerLink,
+    frames: mpsc::Receiver<Vec<u8>>,
+    _data: tempfile::TempDir,
+}
+
+fn link(connection: ConnectionId) -> (PeerLink, mpsc::Receiver<Vec<u8>>) {
+    let (outbox, frames) = mpsc::channel(16);
+    let peer_id = PeerId::new(format!("peer-{connection}"));
+    (
+        PeerLink {
+            connection,
+            peer_id,
+            outbox,
+            kick: Kick::default(),
+        },
+        frames,
+    )
+}
+
+async fn harness() -> Harness {
+    let data = tempfile::tempdir().unwrap();
+    let inner = SqliteStore::open(data.path(), Synchronous::Normal)
+        .await
+        .unwrap();
+    let store = Arc::new(FailingStore {
+        inner,
+        fail_appends: AtomicBool::new(false),
+    });
+    let actor = DocumentActor::new(
+        DocumentId::random(),
+        store.clone(),
+        Arc::new(SyncLimits::default()),
+        PeerId::new("server"),
+    );
+    let (link, frames) = link(1);
+    Harness {
+        actor,
+        store,
+        link,
+        frames,
+        _data: data,
+    }
+}
+
+fn document_with_text(text: &str) -> Automerge {
+    let mut doc = Automerge::new();
+    let mut tx = doc.transaction();
+    let body = tx.put_object(ROOT, "text", ObjType::Text).unwrap();
+    tx.splice_text(&body, 0, 0, text).unwrap();
+    tx.commit();
+    doc
+}
+
+impl Harness {
+    fn sync(&self, message: &sync::Message) -> DocumentCommand {
+        DocumentCommand::Sync {
+            from: self.link.clone(),
+            data: message.clone().encode(),
+            is_request: false,
+        }
+    }
+
+    /// The sync messages the actor sent, in order.
+    fn sent(&mut self) -> Vec<sync::Message> {
+        let mut sent = Vec::new();
+        while let Ok(frame) = self.frames.try_recv() {
+            if let Ok(Message::Sync(body)) = decode(&frame) {
+                sent.push(sync::Message::decode(&body.data).unwrap());
+            }
+        }
+        sent
+    }
+}
+
+/// A peer learns that its changes are stored only from our heads. When its message with
+/// changes and one that merely states the same heads arrive in one batch, automerge
+/// concludes the peer knows everything; the actor must tell it all the same.
+/// Introduces `doc` to the actor and returns the message that carries its changes.
+async fn changes_for_actor(
+    h: &mut Harness,
+    doc: &mut Automerge,
+    state: &mut sync::State,
+) -> sync::Message {
+    // The first message only introduces our heads; the actor answers with what it needs.
+    let hello = doc.generate_sync_message(state).unwrap();
+    assert!(h.actor.handle_batch(vec![h.sync(&hello)]).await);
+    for answer in h.sent() {
+        doc.receive_sync_message(state, answer).unwrap();
+    }
+    let with_changes = doc.generate_sync_message(state).unwrap();
+    assert!(!with_changes.changes.is_empty());
+    with_changes
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_hears_our_heads_after_its_changes_even_within_one_batch() {
+    let mut h = harness().await;
+    let mut doc = document_with_text("Grundsätze");
+    let mut state = sync::State::new();
+    let with_changes = changes_for_actor(&mut h, &mut doc, &mut state).await;
+    let heads_only = sync::Message {
+        changes: sync::ChunkList::empty(),
+        ..with_changes.clone()
+    };
+
+    let batch = vec![h.sync(&with_changes), h.sync(&heads_only)];
+    assert!(h.actor.handle_batch(batch).await);
+    let sent = h.sent();
+    assert!(
+        sent.iter().any(|message| message.heads == doc.get_heads()),
+        "the actor never told the peer its heads: {sent:?}"
+    );
+}
+
+/// When the store cannot take a change, no peer hears of it, every peer is told to
+/// reconnect (their own copies still hold their changes), and the actor stops so the next
+/// one starts from what is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_the_store_refuses_reaches_no_peer() {
+    let mut h = harness().await;
+    let (watcher, mut watcher_frames) = link(2);
+    let watcher_doc = Automerge::new();
+    let mut watcher_state = sync::State::new();
+    let hello = watcher_doc
+        .generate_sync_message(&mut watcher_state)
+        .unwrap();
+    let join = DocumentCommand::Sync {
+        from: watcher.clone(),
+        data: hello.encode(),
+        is_request: false,
+    };
+    assert!(h.actor.handle_batch(vec![join]).await);
+    while watcher_frames.try_recv().is_ok() {}
+
+    let mut doc = document_with_text("Personal");
+    let mut state = sync::State::new();
+    let with_changes = changes_for_actor(&mut h, &mut doc, &mut state).await;
+    h.store.fail_appends.store(true, Ordering::SeqCst);
+    assert!(
+        !h.actor.handle_batch(vec![h.sync(&with_changes)]).await,
+        "the actor must stop"
+    );
+
+    assert!(
+        h.sent().is_empty(),
+        "the author heard of an unstored change"
+    );
+    assert!(
+        watcher_frames.try_recv().is_err(),
+        "a watcher heard of an unstored change"
+    );
+    for kick in [&h.link.kick, &watcher.kick] {
+        let (reason, _) = kick.kicked_with_code().await;
+        assert!(reason.contains("reconnect"), "{reason}");
+    }
+    assert_eq!(h.store.load(h.actor.id).await.unwrap(), None);
+}
