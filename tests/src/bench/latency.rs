@@ -19,6 +19,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::open::{bench_client_options, close_all, open_readers, Target};
+use super::process::CpuTime;
 use super::report::{mib, ms, percentile, secs, Table};
 use super::BenchServer;
 
@@ -62,6 +63,8 @@ pub async fn run(server: &BenchServer, options: &LatencyOptions) -> anyhow::Resu
             "max (ms)",
             "edit → last reader p50 (ms)",
             "p99 (ms)",
+            "server CPU (cores)",
+            "bench CPU (cores)",
             "readers opened in (s)",
             "server RSS with readers",
         ],
@@ -71,7 +74,7 @@ pub async fn run(server: &BenchServer, options: &LatencyOptions) -> anyhow::Resu
             Ok(row) => row,
             Err(error) => {
                 let mut row = vec![format!("{readers}: failed: {error:#}")];
-                row.resize(8, "—".to_owned());
+                row.resize(10, "—".to_owned());
                 row
             }
         };
@@ -115,10 +118,13 @@ async fn measure(
         .iter()
         .map(|reader| {
             let changes = reader.handle.changes();
-            tokio::spawn(observe(changes, last_rx.clone(), run_deadline, total))
+            tokio::spawn(observe(changes, last_rx.clone(), run_deadline, 2 * total))
         })
         .collect();
 
+    // Where the time goes: the server's CPU and the clients' (this process) over the run.
+    let (server_cpu, bench_cpu, run_start) =
+        (server.cpu_time()?, CpuTime::of_self()?, Instant::now());
     let mut sent: Vec<(ChangeHash, Instant)> = Vec::with_capacity(total);
     let mut ticks = tokio::time::interval(interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -137,7 +143,21 @@ async fn measure(
         seen_by_reader.push(observer.await?);
     }
     drop(last_tx);
-    let latencies = match_latencies(&sent, &seen_by_reader, options.warmup);
+    let run_time = run_start.elapsed();
+    let server_cores = server.cpu_time()?.cores_since(server_cpu, run_time);
+    let bench_cores = CpuTime::of_self()?.cores_since(bench_cpu, run_time);
+    let latencies = match_latencies(&sent, &seen_by_reader, options.warmup).map_err(|error| {
+        // Tells a lost delivery (the reader still lacks the edit) from a missed wake-up.
+        let last = sent.last().map(|(hash, _)| vec![*hash]);
+        let behind = opened
+            .readers
+            .iter()
+            .filter(|reader| Some(reader.handle.heads()) != last)
+            .count();
+        error.context(format!(
+            "{behind} of {readers} readers lack the last edit {run_time:.1?} after the first"
+        ))
+    });
 
     close_all(opened.readers.into_iter().map(|r| r.client).collect()).await;
     writer.close().await;
@@ -147,7 +167,7 @@ async fn measure(
     each.sort_unstable();
     let mut last: Vec<Duration> = latencies
         .iter()
-        .map(|per_reader| per_reader.iter().copied().max().unwrap_or_default())
+        .map(|edit_to_readers| edit_to_readers.iter().copied().max().unwrap_or_default())
         .collect();
     last.sort_unstable();
     Ok(vec![
@@ -157,13 +177,15 @@ async fn measure(
         ms(each.last().copied().unwrap_or_default()),
         ms(percentile(&last, 50.0)),
         ms(percentile(&last, 99.0)),
+        format!("{server_cores:.2}"),
+        format!("{bench_cores:.2}"),
         secs(opened.elapsed),
         mib(server_rss),
     ])
 }
 
-/// Notes every wake-up of one reader's heads until it has the last edit, `cap` wake-ups, or the
-/// deadline.
+/// Notes every wake-up of one reader's heads until it has the last edit, the deadline, or `cap`
+/// wake-ups (a bound with room to spare: one per edit is expected).
 async fn observe(
     mut changes: watch::Receiver<Vec<ChangeHash>>,
     mut last: watch::Receiver<Option<ChangeHash>>,

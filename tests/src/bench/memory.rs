@@ -9,8 +9,8 @@ use futures_util::future::try_join_all;
 use tokio::time::Instant;
 
 use super::open::{bench_client_options, close_all, open_readers, Target};
+use super::process::Memory;
 use super::report::{mib, secs, Table};
-use super::server::Memory;
 use super::BenchServer;
 
 /// Documents one creating connection makes: under the server's default limit of 1000 open

@@ -4,7 +4,8 @@
 //!
 //! Layout:
 //! - `machine`: the header line with the facts a reader needs to compare figures.
-//! - `server`: the server under measurement, and its memory as `/proc` reports it.
+//! - `server`: the server under measurement: the release binary, its port and data folder.
+//! - `process`: resident memory and CPU time of a process, from `/proc`.
 //! - `open`: opening many connections with bounded concurrency and a deadline, closing them.
 //! - `report`: percentiles and markdown tables.
 //! - `latency`: edit → remote latency, one writer and N readers of one document.
@@ -15,6 +16,7 @@ pub mod latency;
 pub mod machine;
 pub mod memory;
 pub mod open;
+pub mod process;
 pub mod replay;
 pub mod report;
 pub mod server;

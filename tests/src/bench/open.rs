@@ -106,10 +106,17 @@ async fn open_reader(url: &str, target: Target) -> Result<Reader, String> {
         .find(target.id)
         .await
         .map_err(|e| format!("find: {e}"))?;
-    handle
-        .wait_for(OPEN_ONE_TIMEOUT, |doc| doc.get_heads() == target.heads)
-        .await
-        .map_err(|e| format!("catch up: {e}"))?;
+    // Waits on the heads watch rather than the document: the watch is published just after the
+    // document changes, and a latency observer that subscribed in between would take the
+    // catching-up for an edit.
+    let mut heads = handle.changes();
+    tokio::time::timeout(
+        OPEN_ONE_TIMEOUT,
+        heads.wait_for(|heads| *heads == target.heads),
+    )
+    .await
+    .map_err(|_| format!("catch up: not within {OPEN_ONE_TIMEOUT:?}"))?
+    .map_err(|_| "catch up: the document was dropped".to_owned())?;
     Ok(Reader { client, handle })
 }
 

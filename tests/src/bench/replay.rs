@@ -11,8 +11,8 @@ use clap::Args;
 use tokio::time::Instant;
 
 use super::open::bench_client_options;
+use super::process::Memory;
 use super::report::{mib, secs, Table};
-use super::server::Memory;
 use super::BenchServer;
 use crate::data::sequential_trace;
 

@@ -1,11 +1,12 @@
 //! The server under measurement: the release `agora` binary in a child process on a loopback
-//! port with a fresh data folder, so its memory can be read from `/proc/<pid>/status` and its
-//! CPU is not shared with the clients' bookkeeping inside one process.
+//! port with a fresh data folder, so its memory and CPU time can be read from `/proc/<pid>` and
+//! its CPU is not shared with the clients' bookkeeping inside one process.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
+use super::process::{CpuTime, Memory};
 use crate::server::{free_port, ServerProcess};
 
 /// How deep `folder_size` looks: the data folder holds the database files, nothing nested deeper.
@@ -27,41 +28,6 @@ pub fn release_server_binary() -> anyhow::Result<PathBuf> {
         );
     }
     Ok(binary)
-}
-
-/// Resident memory of a process, in KiB as `/proc` reports it.
-#[derive(Debug, Clone, Copy)]
-pub struct Memory {
-    /// VmRSS: resident now.
-    pub rss_kib: u64,
-    /// VmHWM: the most that was ever resident.
-    pub peak_kib: u64,
-}
-
-impl Memory {
-    pub fn of_pid(pid: u32) -> anyhow::Result<Memory> {
-        Self::from_status(&format!("/proc/{pid}/status"))
-    }
-
-    /// This bench process: the client side of a workload.
-    pub fn of_self() -> anyhow::Result<Memory> {
-        Self::from_status("/proc/self/status")
-    }
-
-    fn from_status(path: &str) -> anyhow::Result<Memory> {
-        let status = std::fs::read_to_string(path).with_context(|| format!("read {path}"))?;
-        let field = |name: &str| -> anyhow::Result<u64> {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix(name))
-                .and_then(|rest| rest.trim().trim_end_matches(" kB").parse().ok())
-                .with_context(|| format!("{path} has no {name} line"))
-        };
-        Ok(Memory {
-            rss_kib: field("VmRSS:")?,
-            peak_kib: field("VmHWM:")?,
-        })
-    }
 }
 
 pub struct BenchServer {
@@ -117,12 +83,18 @@ impl BenchServer {
     }
 
     pub fn memory(&self) -> anyhow::Result<Memory> {
-        let pid = self
-            .process
+        Memory::of_pid(self.pid()?)
+    }
+
+    pub fn cpu_time(&self) -> anyhow::Result<CpuTime> {
+        CpuTime::of_pid(self.pid()?)
+    }
+
+    fn pid(&self) -> anyhow::Result<u32> {
+        self.process
             .as_ref()
             .and_then(ServerProcess::pid)
-            .context("the agora server is not running")?;
-        Memory::of_pid(pid)
+            .context("the agora server is not running")
     }
 
     /// Bytes the data folder takes on disk (file lengths, summed).
