@@ -31,10 +31,16 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// Bytes each connection reads into at a time. The WebSocket library allocates this buffer up
+/// front for every connection (128 KiB by default), which dominated the memory of idle peers;
+/// larger frames still arrive whole, in more reads.
+const READ_BUFFER_BYTES: usize = 8 * 1024;
+
 async fn sync(upgrade: WebSocketUpgrade, State(state): State<AppState>) -> Response {
     let hub = state.sync.clone();
     let limit = hub.limits.max_frame_bytes;
     upgrade
+        .read_buffer_size(READ_BUFFER_BYTES)
         .max_message_size(limit)
         .max_frame_size(limit)
         .on_upgrade(move |socket| crate::sync::serve_connection(socket, hub))

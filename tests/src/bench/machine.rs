@@ -34,8 +34,17 @@ pub fn header(server_binary: &Path, server_args: &[String]) -> String {
         "Machine: {cores} cores (nproc), {cpu}, {memory_gib} GiB RAM, Linux {kernel}, load average {load} at start. \
          Network: loopback (127.0.0.1). Server: `{}` ({options}) in its own process, fresh temporary data folder; \
          all clients in the bench process, sharing the same cores.",
-        server_binary.display()
+        shown_path(server_binary).display()
     )
+}
+
+/// The binary's path relative to the working folder where it lies below it, so that figures
+/// pasted into documents name no machine's folders.
+fn shown_path(binary: &std::path::Path) -> &std::path::Path {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| binary.strip_prefix(cwd).ok())
+        .unwrap_or(binary)
 }
 
 /// A `/proc` file, or "" where it does not exist (the header then says "?").
