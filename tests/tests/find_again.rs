@@ -16,7 +16,10 @@ async fn find_after_unavailable_gets_the_document_once_it_exists() {
     let client = Client::connect(&server.sync_url()).await.unwrap();
     let id = DocumentId::random();
 
-    assert!(matches!(client.find(id).await, Err(ClientError::Unavailable(_))));
+    assert!(matches!(
+        client.find(id).await,
+        Err(ClientError::Unavailable(_))
+    ));
 
     // Another peer creates the document under that id.
     let mut doc = Automerge::new();
@@ -25,14 +28,18 @@ async fn find_after_unavailable_gets_the_document_once_it_exists() {
     tx.splice_text(&text, 0, 0, "Fysiske rammer").unwrap();
     tx.commit();
     let mut creator = RawPeer::joined(&server.sync_url()).await;
-    creator.sync_doc(id, &mut doc, &mut sync::State::new()).await;
+    creator
+        .sync_doc(id, &mut doc, &mut sync::State::new())
+        .await;
 
     let found = tokio::time::timeout(Duration::from_secs(15), client.find(id))
         .await
         .expect("find answers in time")
         .expect("the document is there now");
     found
-        .wait_for(Duration::from_secs(10), |d| d.get_heads() == doc.get_heads())
+        .wait_for(Duration::from_secs(10), |d| {
+            d.get_heads() == doc.get_heads()
+        })
         .await
         .unwrap();
     assert_eq!(found.text(), "Fysiske rammer");
