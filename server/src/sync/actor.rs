@@ -100,6 +100,9 @@ struct Peer {
     /// believe the peer knows them already (a later message of the same batch can say so), but
     /// the peer only learns that its changes are stored when it hears our heads from us.
     owes_heads: bool,
+    /// Something may be worth sending this peer: it wrote to us, or our heads moved. Peers
+    /// without news are left alone, so one peer's acknowledgement costs no work for the others.
+    due: bool,
     lagging_since: Option<Instant>,
 }
 
@@ -260,6 +263,9 @@ impl DocumentActor {
                 }
                 return false;
             }
+            for peer in self.peers.values_mut() {
+                peer.due = true;
+            }
         }
         self.send_sync_messages();
         for reply in save_requests {
@@ -295,12 +301,14 @@ impl DocumentActor {
             wants_missing: false,
             told_unavailable: false,
             owes_heads: false,
+            due: false,
             lagging_since: None,
         });
         if is_request && self.doc.get_heads().is_empty() {
             peer.wants_missing = true;
         }
         peer.owes_heads |= !message.changes.is_empty();
+        peer.due = true;
         if let Err(error) = self.doc.receive_sync_message(&mut peer.state, message) {
             peer.link
                 .kick
@@ -350,6 +358,9 @@ impl DocumentActor {
         let now = Instant::now();
         let mut gone = Vec::new();
         for (connection, peer) in self.peers.iter_mut() {
+            if !peer.due {
+                continue;
+            }
             if !exists && peer.wants_missing {
                 if !peer.told_unavailable {
                     let frame = encode(&Message::DocUnavailable {
@@ -379,6 +390,7 @@ impl DocumentActor {
                 }
             };
             peer.lagging_since = None;
+            peer.due = false;
             if std::mem::take(&mut peer.owes_heads) {
                 // Forget what automerge thinks it last told this peer, so it tells it again.
                 peer.state.last_sent_heads.clear();
