@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use agora_client::{Client, ClientError, ClientOptions, DocHandle, DocumentId};
 use automerge::ReadDoc;
-use common::{npm_ready, NodeServer, TempDir};
+use common::{require_npm, NodeServer};
 use tokio::time::Instant;
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -27,10 +27,8 @@ async fn converge(a: &DocHandle, b: &DocHandle) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_clients_edit_one_document_and_converge() {
-    if !npm_ready() {
-        return;
-    }
-    let dir = TempDir::new();
+    require_npm();
+    let dir = tempfile::tempdir().unwrap();
     let server = NodeServer::start(0, dir.path()).await;
     let alice = Client::connect(&server.url()).await.unwrap();
     let bob = Client::connect(&server.url()).await.unwrap();
@@ -89,10 +87,8 @@ async fn two_clients_edit_one_document_and_converge() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn finding_an_unknown_document_fails_as_unavailable() {
-    if !npm_ready() {
-        return;
-    }
-    let dir = TempDir::new();
+    require_npm();
+    let dir = tempfile::tempdir().unwrap();
     let server = NodeServer::start(0, dir.path()).await;
     let client = Client::connect(&server.url()).await.unwrap();
     let id = DocumentId::random();
@@ -109,10 +105,8 @@ async fn finding_an_unknown_document_fails_as_unavailable() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ephemeral_messages_pass_between_clients() {
-    if !npm_ready() {
-        return;
-    }
-    let dir = TempDir::new();
+    require_npm();
+    let dir = tempfile::tempdir().unwrap();
     let server = NodeServer::start(0, dir.path()).await;
     let alice = Client::connect(&server.url()).await.unwrap();
     let bob = Client::connect(&server.url()).await.unwrap();
@@ -139,10 +133,8 @@ async fn ephemeral_messages_pass_between_clients() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn edits_made_while_the_server_is_down_sync_after_it_returns() {
-    if !npm_ready() {
-        return;
-    }
-    let dir = TempDir::new();
+    require_npm();
+    let dir = tempfile::tempdir().unwrap();
     let server = NodeServer::start(0, dir.path()).await;
     let port = server.port;
     let url = server.url();

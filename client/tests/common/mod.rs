@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -17,45 +16,14 @@ fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// `None` (after saying why) when the npm packages are not installed: run `npm ci` in
-/// `tests/npm` to enable these tests.
-pub fn npm_ready() -> bool {
+/// Fails the test, saying what to do, when the npm packages are not installed (`tests/setup`
+/// installs them; `.ci/run` calls it).
+pub fn require_npm() {
     let modules = repo_root().join("tests/npm/node_modules");
-    if modules.is_dir() {
-        return true;
-    }
-    eprintln!(
-        "SKIPPED: {} is missing; run `npm ci` in tests/npm to test against the Node sync server",
-        modules.display()
+    assert!(
+        modules.join("@automerge/automerge-repo").is_dir(),
+        "the npm packages of the Node sync server are missing: run tests/setup first"
     );
-    false
-}
-
-/// A scratch directory removed on drop.
-pub struct TempDir(PathBuf);
-
-impl TempDir {
-    pub fn new() -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let name = format!(
-            "agora-client-test-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let path = std::env::temp_dir().join(name);
-        std::fs::create_dir_all(&path).expect("create a temp dir");
-        Self(path)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 pub struct NodeServer {
