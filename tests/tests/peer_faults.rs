@@ -255,3 +255,30 @@ async fn a_slow_reader_is_caught_up_not_skipped() {
     assert_eq!(doc.get_heads(), target);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_peer_stays_connected_through_many_pings() {
+    let data = tempfile::tempdir().unwrap();
+    let limits = ["--ping-every", "100ms", "--pong-timeout", "400ms"];
+    let server = TestServer::start_with(data.path(), &limits).await;
+    let options = agora_client::ClientOptions {
+        reconnect: false,
+        ..Default::default()
+    };
+    let client = Client::connect_with(&server.sync_url(), options)
+        .await
+        .unwrap();
+    let handle = client.create().await.unwrap();
+    handle.append_text("idle").unwrap();
+    handle.wait_synced(WAIT).await.unwrap();
+
+    // Fifteen ping intervals of silence from the application.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        client.is_connected(),
+        "the server dropped a peer that answers pings"
+    );
+    handle.append_text(" – still here").unwrap();
+    handle.wait_synced(WAIT).await.unwrap();
+    server.stop().await;
+}
