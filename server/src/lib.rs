@@ -86,6 +86,7 @@ impl Server {
         {
             tracing::warn!("some connections did not close in time");
         }
+        self.state.store.close().await;
         Ok(())
     }
 }

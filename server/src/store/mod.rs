@@ -70,4 +70,7 @@ pub trait Store: Send + Sync + 'static {
 
     /// A cheap round trip, for health checks.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Closes the store at shutdown, after the last write.
+    async fn close(&self);
 }

@@ -188,6 +188,12 @@ impl Store for SqliteStore {
         sqlx::query("select 1").execute(&self.pool).await?;
         Ok(())
     }
+
+    /// The last connection to close checkpoints the write-ahead log into the database file
+    /// and removes it, so a stopped server leaves one tidy file.
+    async fn close(&self) {
+        self.pool.close().await;
+    }
 }
 
 /// A random id in the form automerge-repo uses for storage ids.
@@ -289,5 +295,21 @@ mod tests {
         }
         seqs.sort();
         assert_eq!(seqs, (1..=20).collect::<Vec<_>>());
+    }
+
+    #[tokio::test]
+    async fn closing_leaves_no_write_ahead_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path(), Synchronous::Full)
+            .await
+            .unwrap();
+        store.append(DocumentId::random(), b"one").await.unwrap();
+        assert!(dir.path().join("agora.sqlite3-wal").exists());
+        store.close().await;
+        assert!(!dir.path().join("agora.sqlite3-wal").exists());
+        let again = SqliteStore::open(dir.path(), Synchronous::Full)
+            .await
+            .unwrap();
+        assert_eq!(again.document_ids().await.unwrap().len(), 1);
     }
 }

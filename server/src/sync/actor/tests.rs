@@ -44,6 +44,9 @@ impl Store for FailingStore {
     async fn ping(&self) -> Result<(), StoreError> {
         self.inner.ping().await
     }
+    async fn close(&self) {
+        self.inner.close().await
+    }
 }
 
 struct Harness {
