@@ -5,6 +5,7 @@ use std::time::Duration;
 use agora_schema::{JoinMessage, Message, PeerId, PeerMetadata, PROTOCOL_VERSION};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -17,6 +18,10 @@ pub(crate) struct Joined {
     pub socket: Socket,
     pub server_peer_id: PeerId,
 }
+
+/// Bytes a connection reads into at a time. The WebSocket library allocates this buffer up
+/// front (128 KiB by default), which adds up for programs that hold many connections.
+const READ_BUFFER_BYTES: usize = 8 * 1024;
 
 /// Connects and joins, all within `timeout`.
 pub(crate) async fn connect_and_join(
@@ -31,12 +36,14 @@ pub(crate) async fn connect_and_join(
             reason: e.to_string(),
         })?;
     let attempt = async {
-        let (socket, _response) = tokio_tungstenite::connect_async(request)
-            .await
-            .map_err(|e| ClientError::Connect {
-                url: url.to_owned(),
-                reason: e.to_string(),
-            })?;
+        let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER_BYTES);
+        let (socket, _response) =
+            tokio_tungstenite::connect_async_with_config(request, Some(config), false)
+                .await
+                .map_err(|e| ClientError::Connect {
+                    url: url.to_owned(),
+                    reason: e.to_string(),
+                })?;
         join(socket, peer_id).await
     };
     tokio::time::timeout(timeout, attempt)
