@@ -90,6 +90,15 @@ pub struct LimitsConfig {
 }
 
 impl LimitsConfig {
+    /// The limits as `agora serve` starts with them when given no options.
+    pub fn defaults() -> SyncLimits {
+        let Command::Serve(config) = Cli::parse_from(["agora", "serve"]).command;
+        config
+            .limits
+            .validate()
+            .expect("the default limits fit together")
+    }
+
     /// Checks the limits fit together, with a message that says what to change.
     pub fn validate(&self) -> Result<SyncLimits, String> {
         if self.max_frame_bytes < 1024 {

@@ -54,6 +54,18 @@ pub fn random_edit(handle: &DocHandle, rng: &mut StdRng) {
     }
 }
 
+/// A new document whose root text holds `text`, made as the client makes documents.
+pub fn document_with_text(text: &str) -> Automerge {
+    use automerge::transaction::Transactable;
+    let mut doc = agora_client::new_text_document();
+    let mut tx = doc.transaction();
+    let body = agora_client::text_object(&tx).expect("a new document has a root text");
+    tx.splice_text(&body, 0, 0, text)
+        .expect("insert into an empty text");
+    tx.commit();
+    doc
+}
+
 /// The root text of a document (`""` when it has none).
 pub fn text_of(doc: &Automerge) -> String {
     agora_client::text_object(doc)

@@ -4,10 +4,9 @@
 use std::time::Duration;
 
 use agora_client::{Client, ClientError, DocumentId};
+use agora_tests::editing::document_with_text;
 use agora_tests::{RawPeer, TestServer};
 use automerge::sync;
-use automerge::transaction::Transactable;
-use automerge::{Automerge, ObjType, ROOT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn find_after_unavailable_gets_the_document_once_it_exists() {
@@ -22,11 +21,7 @@ async fn find_after_unavailable_gets_the_document_once_it_exists() {
     ));
 
     // Another peer creates the document under that id.
-    let mut doc = Automerge::new();
-    let mut tx = doc.transaction();
-    let text = tx.put_object(ROOT, "text", ObjType::Text).unwrap();
-    tx.splice_text(&text, 0, 0, "Fysiske rammer").unwrap();
-    tx.commit();
+    let mut doc = document_with_text("Fysiske rammer");
     let mut creator = RawPeer::joined(&server.sync_url()).await;
     creator
         .sync_doc(id, &mut doc, &mut sync::State::new())

@@ -5,19 +5,15 @@
 use std::time::Duration;
 
 use agora_schema::{encode, DocumentId, JoinMessage, Message, PeerMetadata};
+use agora_tests::editing::{document_with_text, text_of};
 use agora_tests::raw_peer::Received;
 use agora_tests::{RawPeer, TestServer};
 use automerge::sync::{self, SyncDoc};
-use automerge::transaction::Transactable;
-use automerge::{Automerge, ObjType, ReadDoc, ROOT};
+use automerge::Automerge;
 
 /// A document with some text, stored on the server by a well-behaved peer.
 async fn stored_document(server: &TestServer, text: &str) -> (DocumentId, Automerge) {
-    let mut doc = Automerge::new();
-    let mut tx = doc.transaction();
-    let body = tx.put_object(ROOT, "text", ObjType::Text).unwrap();
-    tx.splice_text(&body, 0, 0, text).unwrap();
-    tx.commit();
+    let mut doc = document_with_text(text);
     let id = DocumentId::random();
     let mut peer = RawPeer::joined(&server.sync_url()).await;
     peer.sync_doc(id, &mut doc, &mut sync::State::new()).await;
@@ -52,11 +48,6 @@ async fn fetched(server: &TestServer, id: DocumentId) -> Option<Automerge> {
             other => panic!("unexpected answer to a request: {other:?}"),
         }
     }
-}
-
-fn text_of(doc: &Automerge) -> String {
-    let (_, body) = doc.get(ROOT, "text").unwrap().unwrap();
-    doc.text(&body).unwrap()
 }
 
 /// After a fault, the stored document is exactly what it was.

@@ -42,21 +42,6 @@ pub struct SyncLimits {
     pub max_documents_per_connection: usize,
 }
 
-impl Default for SyncLimits {
-    fn default() -> Self {
-        Self {
-            max_frame_bytes: 16 * 1024 * 1024,
-            join_timeout: Duration::from_secs(10),
-            ping_every: Duration::from_secs(15),
-            pong_timeout: Duration::from_secs(40),
-            send_queue: 64,
-            lag_limit: Duration::from_secs(30),
-            idle_unload: Duration::from_secs(60),
-            max_documents_per_connection: 1000,
-        }
-    }
-}
-
 /// Everything a connection needs, shared by all of them.
 #[derive(Clone)]
 pub struct SyncHub {

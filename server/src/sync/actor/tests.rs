@@ -83,7 +83,7 @@ async fn harness() -> Harness {
     let actor = DocumentActor::new(
         DocumentId::random(),
         store.clone(),
-        Arc::new(SyncLimits::default()),
+        Arc::new(crate::config::LimitsConfig::defaults()),
         PeerId::new("server"),
     );
     let (link, frames) = link(1);
