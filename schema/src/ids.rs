@@ -64,6 +64,21 @@ impl FromStr for DocumentId {
     }
 }
 
+/// Written as its bs58check text, as in URLs and on the wire.
+impl serde::Serialize for DocumentId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl TryFrom<String> for DocumentId {
+    type Error = DocumentIdError;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        text.parse()
+    }
+}
+
 impl fmt::Display for DocumentId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&bs58::encode(self.0).with_check().into_string())

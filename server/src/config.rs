@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::i18n::Locale;
 use crate::store::Synchronous;
 use crate::sync::SyncLimits;
 
@@ -24,6 +25,55 @@ pub struct Cli {
 pub enum Command {
     /// Run the server.
     Serve(ServeConfig),
+    /// Manage accounts, organisations and tokens from the command line.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an account. The first account of an installation is its administrator.
+    CreateUser {
+        #[command(flatten)]
+        data: DataFolder,
+        #[arg(long)]
+        email: String,
+        /// The name shown to others (the email's local part when not given).
+        #[arg(long)]
+        name: Option<String>,
+        /// A file holding the password (its first line); keeps it out of the shell history.
+        #[arg(long)]
+        password_file: PathBuf,
+        /// Make the account an instance administrator (may create organisations).
+        #[arg(long)]
+        instance_admin: bool,
+    },
+    /// Print a new API token for an account, for the CLI client and scripts.
+    CreateToken {
+        #[command(flatten)]
+        data: DataFolder,
+        #[arg(long)]
+        email: String,
+        /// What the token is for, shown in the account's token list.
+        #[arg(long, default_value = "command line")]
+        name: String,
+    },
+    /// Create an organisation with an existing account as its administrator.
+    CreateOrganisation {
+        #[command(flatten)]
+        data: DataFolder,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        admin_email: String,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DataFolder {
+    /// The data folder of the installation.
+    #[arg(long, env = "AGORA_DATA", default_value = "./agora-data")]
+    pub data: PathBuf,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -46,7 +96,59 @@ pub struct ServeConfig {
     pub sqlite_synchronous: Synchronous,
 
     #[command(flatten)]
+    pub web: WebConfig,
+
+    #[command(flatten)]
     pub limits: LimitsConfig,
+}
+
+/// How people reach Agora in the browser, and how they sign in.
+#[derive(Debug, Clone, Args)]
+pub struct WebConfig {
+    /// The address users open, e.g. `https://agora.example.org`: invitation links use it, it is
+    /// an allowed Origin, and cookies are marked Secure when it is https.
+    #[arg(long, env = "AGORA_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Language of pages when neither the account nor the browser names de, da or en.
+    #[arg(long, env = "AGORA_DEFAULT_LANGUAGE", value_enum, default_value = "en")]
+    pub default_language: Locale,
+
+    /// Take client addresses from `X-Forwarded-For` and the scheme from `X-Forwarded-Proto`;
+    /// only behind a proxy that sets them.
+    #[arg(long, env = "AGORA_TRUST_PROXY")]
+    pub trust_proxy: bool,
+
+    /// Sign-in attempts allowed per minute for one email address, and for one client address.
+    #[arg(long, env = "AGORA_LOGIN_ATTEMPTS_PER_MINUTE", default_value_t = 10)]
+    pub login_attempts_per_minute: u32,
+
+    /// With `--admin-password-file`: the administrator created at start-up when the
+    /// installation has no account yet.
+    #[arg(long, env = "AGORA_ADMIN_EMAIL", requires = "admin_password_file")]
+    pub admin_email: Option<String>,
+
+    /// A file holding the first administrator's password (its first line).
+    #[arg(long, env = "AGORA_ADMIN_PASSWORD_FILE", requires = "admin_email")]
+    pub admin_password_file: Option<PathBuf>,
+}
+
+impl WebConfig {
+    /// The public URL's origin (`scheme://host[:port]`), checked for shape.
+    pub fn public_origin(&self) -> Result<Option<String>, String> {
+        let Some(url) = &self.public_url else {
+            return Ok(None);
+        };
+        let url = url.trim_end_matches('/');
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .ok_or("--public-url must start with http:// or https://")?;
+        if rest.is_empty() || rest.contains('/') || rest.contains('?') || rest.contains('#') {
+            return Err("--public-url must be an origin such as https://agora.example.org".into());
+        }
+        Ok(Some(url.to_owned()))
+    }
 }
 
 /// Limits that protect the server and its peers; durations take units, e.g. `15s`, `500ms`.
@@ -92,7 +194,9 @@ pub struct LimitsConfig {
 impl LimitsConfig {
     /// The limits as `agora serve` starts with them when given no options.
     pub fn defaults() -> SyncLimits {
-        let Command::Serve(config) = Cli::parse_from(["agora", "serve"]).command;
+        let Command::Serve(config) = Cli::parse_from(["agora", "serve"]).command else {
+            unreachable!("`agora serve` parses as Serve")
+        };
         config
             .limits
             .validate()

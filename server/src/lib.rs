@@ -2,15 +2,25 @@
 //!
 //! Layout:
 //! - `config`: the command line and `AGORA_*` environment, validated at start-up.
-//! - `http`: the router: health and the `/sync` WebSocket upgrade.
+//! - `admin`: `agora admin …`: accounts, organisations and tokens from the command line.
+//! - `auth`: who is asking: session cookie or API token.
+//! - `directory`: accounts, organisations, teams, roles, grants, invitations, audit log.
+//! - `http`: pages (askama), the JSON API, health, and the `/sync` WebSocket upgrade.
+//! - `i18n`: German, Danish and English texts (Fluent).
+//! - `statements`: the shape of statement documents.
 //! - `store`: durable documents (snapshot + chunk log) behind the `Store` interface; SQLite.
 //! - `sync`: the automerge-repo protocol: connection tasks, one actor per open document.
 //!
 //! `main.rs` is thin: it parses the configuration and calls [`run`], which tests call too, on a
 //! port-0 listener with their own shutdown signal.
 
+pub mod admin;
+pub mod auth;
 pub mod config;
+pub mod directory;
 pub mod http;
+pub mod i18n;
+pub mod statements;
 pub mod store;
 pub mod sync;
 
@@ -22,6 +32,9 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::ServeConfig;
+use crate::directory::Directory;
+use crate::http::security::WebContext;
+use crate::http::throttle::LoginThrottle;
 use crate::store::{SqliteStore, Store};
 use crate::sync::SyncHub;
 
@@ -29,7 +42,9 @@ use crate::sync::SyncHub;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    pub directory: Directory,
     pub sync: SyncHub,
+    pub web: Arc<WebContext>,
 }
 
 /// How long shutdown waits for connections to say goodbye.
@@ -46,13 +61,39 @@ impl Server {
     /// Validates the configuration and opens the store.
     pub async fn open(config: &ServeConfig) -> anyhow::Result<Self> {
         let limits = config.limits.validate().map_err(anyhow::Error::msg)?;
-        let store: Arc<dyn Store> =
-            Arc::new(SqliteStore::open(&config.data, config.sqlite_synchronous).await?);
+        let public_origin = config.web.public_origin().map_err(anyhow::Error::msg)?;
+        let attempts = std::num::NonZeroU32::new(config.web.login_attempts_per_minute)
+            .ok_or_else(|| anyhow::anyhow!("--login-attempts-per-minute must be at least 1"))?;
+        let sqlite = SqliteStore::open(&config.data, config.sqlite_synchronous).await?;
+        let directory = Directory::new(sqlite.pool().clone());
+        let store: Arc<dyn Store> = Arc::new(sqlite);
+        admin::create_first_admin(&directory, &config.web).await?;
+        let web = WebContext {
+            csrf_key: directory.installation_secret("csrf").await?,
+            default_language: config.web.default_language,
+            secure_cookies: public_origin
+                .as_deref()
+                .is_some_and(|o| o.starts_with("https://")),
+            public_origin,
+            trust_proxy: config.web.trust_proxy,
+            login_throttle: LoginThrottle::new(attempts),
+        };
         let storage_id = store.storage_id().await?;
         let stop = CancellationToken::new();
-        let sync = SyncHub::new(store.clone(), limits, storage_id, stop.clone());
+        let sync = SyncHub::new(
+            store.clone(),
+            directory.clone(),
+            limits,
+            storage_id,
+            stop.clone(),
+        );
         Ok(Self {
-            state: AppState { store, sync },
+            state: AppState {
+                store,
+                directory,
+                sync,
+                web: Arc::new(web),
+            },
             stop,
         })
     }
@@ -69,7 +110,9 @@ impl Server {
     ) -> anyhow::Result<()> {
         tracing::info!(address = %listener.local_addr()?, "Agora is listening");
         let stop = self.stop.clone();
-        axum::serve(listener, http::router(self.state.clone()))
+        let app = http::router(self.state.clone())
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 stop.cancel();

@@ -17,6 +17,7 @@ async fn main() -> anyhow::Result<()> {
             let listener = TcpListener::bind(config.listen).await?;
             agora_server::run(config, listener, shutdown_signal()).await
         }
+        Command::Admin(command) => agora_server::admin::run(command).await,
     }
 }
 

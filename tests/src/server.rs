@@ -11,11 +11,57 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+/// The account every test server is provisioned with: a member of its own organisation, with an
+/// API token that the sync URLs carry.
+pub const TESTER_EMAIL: &str = "tester@agora.test";
+pub const TESTER_PASSWORD: &str = "correct horse battery staple";
+const TESTER_ORGANISATION: &str = "Testorganisation";
+
+/// Gives the data folder's directory the tester (once) and returns a new token for them.
+pub async fn provision_tester(directory: &agora_server::directory::Directory) -> String {
+    use agora_server::directory::NewAccount;
+    let account = match directory
+        .account_by_email(TESTER_EMAIL)
+        .await
+        .expect("directory")
+    {
+        Some(account) => account,
+        None => {
+            let account = directory
+                .create_account(NewAccount {
+                    email: TESTER_EMAIL,
+                    display_name: "Tester",
+                    password: TESTER_PASSWORD,
+                    is_instance_admin: false,
+                })
+                .await
+                .expect("create the tester");
+            directory
+                .create_organisation(TESTER_ORGANISATION, Some(account.account_id), None)
+                .await
+                .expect("create the tester's organisation");
+            account
+        }
+    };
+    directory
+        .create_token(account.account_id, "tests")
+        .await
+        .expect("create a token")
+        .1
+}
+
+/// A WebSocket URL with an API token, as scripts and the npm client connect.
+pub fn sync_url_with_token(addr: SocketAddr, token: &str) -> String {
+    format!("ws://{addr}/sync?token={token}")
+}
+
 /// A server running in the test's process, on a port of its own.
 pub struct TestServer {
     pub addr: SocketAddr,
     /// The running server's state, for tests that look inside.
     pub state: agora_server::AppState,
+    /// The tester's API token.
+    pub token: String,
     data: PathBuf,
     stop: CancellationToken,
     task: JoinHandle<anyhow::Result<()>>,
@@ -35,6 +81,7 @@ pub fn serve_config(data: &Path, extra: &[&str]) -> ServeConfig {
         .command
     {
         Command::Serve(config) => config,
+        Command::Admin(_) => unreachable!("`agora serve` parses as Serve"),
     }
 }
 
@@ -59,19 +106,27 @@ impl TestServer {
             .await
             .expect("open the server");
         let state = server.state().clone();
+        let token = provision_tester(&state.directory).await;
         let stopped = stop.clone();
         let task = tokio::spawn(server.serve(listener, async move { stopped.cancelled().await }));
         Self {
             addr,
             state,
+            token,
             data: data.to_owned(),
             stop,
             task,
         }
     }
 
+    /// The sync endpoint with the tester's token.
     pub fn sync_url(&self) -> String {
-        format!("ws://{}/sync", self.addr)
+        sync_url_with_token(self.addr, &self.token)
+    }
+
+    /// `http://127.0.0.1:<port>`, for HTTP requests.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
     }
 
     /// Shuts the server down cleanly and waits for it.
@@ -94,7 +149,61 @@ impl TestServer {
 /// The real `agora` binary, run as a child process.
 pub struct ServerProcess {
     pub addr: SocketAddr,
+    /// The tester's API token.
+    pub token: String,
     child: tokio::process::Child,
+}
+
+/// Where a provisioned data folder keeps the tester's token, so restarts reuse it.
+const TOKEN_FILE: &str = "test-token";
+
+/// Provisions the tester with `agora admin` (the real command line) on a fresh data folder,
+/// and returns the tester's token.
+fn provision_with_cli(binary: &Path, data: &Path) -> String {
+    let token_file = data.join(TOKEN_FILE);
+    if let Ok(token) = std::fs::read_to_string(&token_file) {
+        return token.trim().to_owned();
+    }
+    std::fs::create_dir_all(data).expect("create the data folder");
+    let password_file = data.join("tester-password");
+    std::fs::write(&password_file, TESTER_PASSWORD).expect("write the password file");
+    let admin = |args: &[&str]| {
+        let output = std::process::Command::new(binary)
+            .arg("admin")
+            .args(args)
+            .arg("--data")
+            .arg(data)
+            .env("AGORA_LOG", "warn")
+            .output()
+            .expect("run agora admin");
+        assert!(
+            output.status.success(),
+            "agora admin {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("utf-8 output")
+    };
+    let password_path = password_file.to_str().expect("utf-8 path");
+    admin(&[
+        "create-user",
+        "--email",
+        TESTER_EMAIL,
+        "--password-file",
+        password_path,
+    ]);
+    admin(&[
+        "create-organisation",
+        "--name",
+        TESTER_ORGANISATION,
+        "--admin-email",
+        TESTER_EMAIL,
+    ]);
+    let token = admin(&["create-token", "--email", TESTER_EMAIL])
+        .trim()
+        .to_owned();
+    std::fs::remove_file(&password_file).expect("remove the password file");
+    std::fs::write(&token_file, &token).expect("keep the token");
+    token
 }
 
 /// The `agora` binary built beside the test executables.
@@ -130,6 +239,7 @@ impl ServerProcess {
     /// Like `start`, with a given `agora` binary (the benchmark runs the release build).
     pub async fn start_binary(binary: &Path, port: u16, data: &Path, extra: &[&str]) -> Self {
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
+        let token = provision_with_cli(binary, data);
         let child = tokio::process::Command::new(binary)
             .arg("serve")
             .arg("--listen")
@@ -143,13 +253,14 @@ impl ServerProcess {
             .kill_on_drop(true)
             .spawn()
             .expect("start the agora binary");
-        let server = Self { addr, child };
+        let server = Self { addr, token, child };
         server.wait_healthy(Duration::from_secs(20)).await;
         server
     }
 
+    /// The sync endpoint with the tester's token.
     pub fn sync_url(&self) -> String {
-        format!("ws://{}/sync", self.addr)
+        sync_url_with_token(self.addr, &self.token)
     }
 
     /// The process id, to read the server's memory from `/proc`; `None` once it was reaped.

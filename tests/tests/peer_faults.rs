@@ -45,9 +45,9 @@ async fn document_with_text(server: &TestServer, text: &str) -> (Client, DocHand
 async fn vanish_mid_frame(server: &TestServer) {
     let mut tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     let upgrade = format!(
-        "GET /sync HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+        "GET /sync?token={} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-        server.addr
+        server.token, server.addr
     );
     tcp.write_all(upgrade.as_bytes()).await.unwrap();
     let mut answer = [0u8; 1024];

@@ -62,6 +62,9 @@ pub trait Store: Send + Sync + 'static {
     async fn compact(&self, id: DocumentId, snapshot: &[u8], covers: Seq)
         -> Result<(), StoreError>;
 
+    /// Whether anything was ever stored for the document.
+    async fn contains(&self, id: DocumentId) -> Result<bool, StoreError>;
+
     /// Every stored document's id.
     async fn document_ids(&self) -> Result<Vec<DocumentId>, StoreError>;
 

@@ -31,6 +31,12 @@ pub struct SqliteStore {
 const DATABASE_FILE: &str = "agora.sqlite3";
 
 impl SqliteStore {
+    /// The connection pool, shared with the directory (accounts and access live in the same
+    /// database).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     /// Opens (or creates) the database in `data_folder` and brings its schema up to date.
     pub async fn open(data_folder: &Path, synchronous: Synchronous) -> Result<Self, StoreError> {
         std::fs::create_dir_all(data_folder)?;
@@ -182,6 +188,14 @@ impl Store for SqliteStore {
                 .fetch_one(&self.pool)
                 .await?,
         )
+    }
+
+    async fn contains(&self, id: DocumentId) -> Result<bool, StoreError> {
+        let found: Option<i64> = sqlx::query_scalar("select 1 from document where document_id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(found.is_some())
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

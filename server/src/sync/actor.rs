@@ -11,12 +11,12 @@ use std::time::{Duration, Instant};
 
 use agora_schema::{encode, DocumentId, DocumentMessage, EphemeralMessage, Message, PeerId};
 use automerge::sync::{self, SyncDoc};
-use automerge::{Automerge, ChangeHash, LoadOptions, TextEncoding};
+use automerge::{Automerge, ChangeHash, LoadOptions, ReadDoc, TextEncoding};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::registry::DocumentRegistry;
-use super::SyncLimits;
+use super::{close_code, SyncLimits};
 use crate::store::{Seq, Store, StoredDocument};
 
 /// A connection's number, unique in this process.
@@ -48,13 +48,10 @@ pub struct Kick {
     reason: Arc<OnceLock<(String, u16)>>,
 }
 
-/// WebSocket close code 1013, "try again later": the peer did nothing wrong and may reconnect.
-const CLOSE_TRY_AGAIN_LATER: u16 = 1013;
-
 impl Kick {
     /// Closes the connection for a reason that is not the peer's fault.
     pub fn kick(&self, reason: impl Into<String>) {
-        self.kick_with_code(reason, CLOSE_TRY_AGAIN_LATER);
+        self.kick_with_code(reason, close_code::TRY_AGAIN_LATER);
     }
 
     pub fn kick_with_code(&self, reason: impl Into<String>, code: u16) {
@@ -75,6 +72,9 @@ pub enum DocumentCommand {
         from: PeerLink,
         data: Vec<u8>,
         is_request: bool,
+        /// The peer's role allows changes; otherwise it gets a read-only sync state and any
+        /// change it sends is refused.
+        may_write: bool,
     },
     Ephemeral {
         from: ConnectionId,
@@ -243,7 +243,8 @@ impl DocumentActor {
                     from,
                     data,
                     is_request,
-                } => self.receive_sync(from, &data, is_request),
+                    may_write,
+                } => self.receive_sync(from, &data, is_request, may_write),
                 DocumentCommand::Ephemeral { from, message } => self.relay_ephemeral(from, message),
                 DocumentCommand::Leave { connection } => {
                     self.peers.remove(&connection);
@@ -275,7 +276,7 @@ impl DocumentActor {
         true
     }
 
-    fn receive_sync(&mut self, from: PeerLink, data: &[u8], is_request: bool) {
+    fn receive_sync(&mut self, from: PeerLink, data: &[u8], is_request: bool, may_write: bool) {
         if let Health::Unreadable = self.health {
             from.kick
                 .kick(format!("document {} cannot be read on the server", self.id));
@@ -291,6 +292,17 @@ impl DocumentActor {
             }
         };
         let connection = from.connection;
+        if !may_write && brings_new_changes(&self.doc, &message) {
+            from.kick.kick_with_code(
+                format!(
+                    "you may only read document {}; your change was not stored",
+                    self.id
+                ),
+                close_code::POLICY_VIOLATION,
+            );
+            self.peers.remove(&connection);
+            return;
+        }
         tracing::trace!(
             document = %self.id, connection, heads = ?message.heads,
             changes = message.changes.len(), need = message.need.len(), "sync in"
@@ -304,6 +316,9 @@ impl DocumentActor {
             due: false,
             lagging_since: None,
         });
+        // A role change on an open connection takes effect here: read-only states apply nothing,
+        // and a state made writable asks the peer to send again what was ignored.
+        peer.state.set_read_only(!may_write);
         if is_request && self.doc.get_heads().is_empty() {
             peer.wants_missing = true;
         }
@@ -414,6 +429,15 @@ impl DocumentActor {
             self.peers.remove(&connection);
         }
     }
+}
+
+/// Whether a sync message carries a change the document lacks (or bytes that are not a change).
+fn brings_new_changes(doc: &Automerge, message: &sync::Message) -> bool {
+    message.changes.iter().any(|bytes| {
+        automerge::Change::from_bytes(bytes.to_vec()).map_or(true, |change| {
+            doc.get_change_by_hash(&change.hash()).is_none()
+        })
+    })
 }
 
 fn decode_stored(stored: &StoredDocument) -> Result<Automerge, automerge::AutomergeError> {

@@ -1,7 +1,7 @@
 //! One task pair per WebSocket: a reader that checks every frame and routes it, and a writer
 //! that owns the socket's sending half, pings, and closes with a reason when asked.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -13,21 +13,18 @@ use agora_schema::{
 use axum::extract::ws::{CloseFrame, Message as Frame, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use super::actor::{ConnectionId, DocumentCommand, Kick, PeerLink};
-use super::SyncHub;
+use super::{close_code, SyncHub};
+use crate::auth::{credential_is_live, Principal};
+use crate::directory::{AccessChange, AuditRecord, DirectoryError, DocRole, NewDocument};
 
 static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
 
 /// How long the last words to a departing peer (an `error`, a close frame) may take.
 const FAREWELL_TIMEOUT: Duration = Duration::from_secs(2);
-/// WebSocket close codes (RFC 6455).
-const CLOSE_NORMAL: u16 = 1000;
-const CLOSE_GOING_AWAY: u16 = 1001;
-const CLOSE_PROTOCOL_ERROR: u16 = 1002;
-const CLOSE_TOO_BIG: u16 = 1009;
 
 /// Why the reader stopped.
 enum Ending {
@@ -37,7 +34,9 @@ enum Ending {
     Refused { reason: String, code: u16 },
 }
 
-pub async fn serve_connection(socket: WebSocket, hub: SyncHub) {
+/// Serves one authenticated peer until it leaves, breaks the protocol, loses its access, or the
+/// server shuts down.
+pub async fn serve_connection(socket: WebSocket, hub: SyncHub, principal: Principal) {
     let _tracked = hub.connections.token();
     let connection = NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed);
     let (sink, mut stream) = socket.split();
@@ -56,6 +55,10 @@ pub async fn serve_connection(socket: WebSocket, hub: SyncHub) {
 
     let mut reader = Reader {
         hub: &hub,
+        changes: hub.directory.subscribe(),
+        principal,
+        roles: HashMap::new(),
+        denied_requests: HashMap::new(),
         connection,
         outbox,
         kick: kick.clone(),
@@ -84,6 +87,14 @@ pub async fn serve_connection(socket: WebSocket, hub: SyncHub) {
 
 struct Reader<'a> {
     hub: &'a SyncHub,
+    principal: Principal,
+    /// Access changes anywhere; the ones that concern this connection are re-checked at once.
+    changes: broadcast::Receiver<AccessChange>,
+    /// The account's role on each document it asked for (`None`: denied), until a change says
+    /// otherwise.
+    roles: HashMap<DocumentId, Option<DocRole>>,
+    /// `request`s answered `doc-unavailable`, kept to be answered properly if access comes.
+    denied_requests: HashMap<DocumentId, Vec<u8>>,
     connection: ConnectionId,
     outbox: mpsc::Sender<Vec<u8>>,
     kick: Kick,
@@ -102,11 +113,19 @@ impl Reader<'_> {
             let next = if self.peer.is_none() {
                 match tokio::time::timeout_at(join_deadline, stream.next()).await {
                     Ok(next) => next,
-                    Err(_) => return refused("no `join` arrived in time", CLOSE_PROTOCOL_ERROR),
+                    Err(_) => {
+                        return refused("no `join` arrived in time", close_code::PROTOCOL_ERROR)
+                    }
                 }
             } else {
                 tokio::select! {
                     next = stream.next() => next,
+                    change = self.changes.recv() => {
+                        if let Err(ending) = self.access_changed(change).await {
+                            return ending;
+                        }
+                        continue;
+                    }
                     _ = self.hub.shutdown.cancelled() => return Ending::Quiet,
                 }
             };
@@ -118,7 +137,7 @@ impl Reader<'_> {
                 Some(Ok(Frame::Text(_))) => {
                     return refused(
                         "text frames are not part of the protocol; send binary CBOR",
-                        CLOSE_PROTOCOL_ERROR,
+                        close_code::PROTOCOL_ERROR,
                     )
                 }
                 Some(Err(error)) => return read_error(error, limits.max_frame_bytes),
@@ -126,7 +145,10 @@ impl Reader<'_> {
             let message = match decode(&frame) {
                 Ok(message) => message,
                 Err(error) => {
-                    return refused(format!("malformed message: {error}"), CLOSE_PROTOCOL_ERROR)
+                    return refused(
+                        format!("malformed message: {error}"),
+                        close_code::PROTOCOL_ERROR,
+                    )
                 }
             };
             if let Err(ending) = self.handle(message).await {
@@ -141,7 +163,7 @@ impl Reader<'_> {
                 Message::Join(join) => self.join(join),
                 other => Err(refused(
                     format!("the first message must be `join`, not `{}`", other.kind()),
-                    CLOSE_PROTOCOL_ERROR,
+                    close_code::PROTOCOL_ERROR,
                 )),
             };
         };
@@ -162,6 +184,10 @@ impl Reader<'_> {
                     return Err(wrong_sender(&message.sender_id));
                 }
                 let id = message.document_id;
+                // Presence is for those who may read the document; others are not told why.
+                if self.role(id, None).await?.is_none() {
+                    return Ok(());
+                }
                 let command = DocumentCommand::Ephemeral {
                     from: self.connection,
                     message,
@@ -179,11 +205,11 @@ impl Reader<'_> {
             Message::Ignored { .. } => Ok(()),
             Message::Join(_) => Err(refused(
                 "this connection has already joined",
-                CLOSE_PROTOCOL_ERROR,
+                close_code::PROTOCOL_ERROR,
             )),
             Message::Peer(_) => Err(refused(
                 "`peer` is the server's message",
-                CLOSE_PROTOCOL_ERROR,
+                close_code::PROTOCOL_ERROR,
             )),
         }
     }
@@ -196,7 +222,7 @@ impl Reader<'_> {
         if !supported {
             return Err(refused(
                 "unsupported protocol version",
-                CLOSE_PROTOCOL_ERROR,
+                close_code::PROTOCOL_ERROR,
             ));
         }
         let answer = encode(&Message::Peer(PeerMessage {
@@ -222,6 +248,18 @@ impl Reader<'_> {
         is_request: bool,
         data: Vec<u8>,
     ) -> Result<(), Ending> {
+        let creating = (!is_request).then_some(data.as_slice());
+        let Some(role) = self.role(id, creating).await? else {
+            if is_request
+                && self.denied_requests.len() < self.hub.limits.max_documents_per_connection
+            {
+                // Answered once access is granted (or the document is created) while the
+                // peer is still here, as automerge-repo peers expect of a `request`.
+                self.denied_requests.insert(id, data);
+            }
+            // Indistinguishable from a document that does not exist.
+            return self.send_unavailable(id).await;
+        };
         if !self.documents.contains(&id) {
             if self.documents.len() >= self.hub.limits.max_documents_per_connection {
                 return Err(refused(
@@ -229,7 +267,7 @@ impl Reader<'_> {
                         "this connection has {} documents open, the most allowed",
                         self.documents.len()
                     ),
-                    CLOSE_PROTOCOL_ERROR,
+                    close_code::PROTOCOL_ERROR,
                 ));
             }
             self.documents.insert(id);
@@ -244,10 +282,193 @@ impl Reader<'_> {
             from,
             data,
             is_request,
+            may_write: role.can_edit(),
         };
         self.hub.documents.dispatch(id, command).await;
         Ok(())
     }
+
+    async fn send_unavailable(&mut self, id: DocumentId) -> Result<(), Ending> {
+        let frame = encode(&Message::DocUnavailable {
+            sender_id: self.hub.server_peer.clone(),
+            target_id: self.peer.clone().expect("joined"),
+            document_id: id,
+        });
+        self.outbox.send(frame).await.map_err(|_| Ending::Quiet)
+    }
+
+    /// The account's role on a document, from the cache or the directory. A `sync` carrying
+    /// changes (`creating`) for a document nobody has registered creates it, owned by the
+    /// account, in its home organisation.
+    async fn role(
+        &mut self,
+        id: DocumentId,
+        creating: Option<&[u8]>,
+    ) -> Result<Option<DocRole>, Ending> {
+        if let Some(role) = self.roles.get(&id) {
+            return Ok(*role);
+        }
+        let directory = &self.hub.directory;
+        let account = &self.principal.account;
+        let mut role = directory
+            .document_role(account.account_id, id)
+            .await
+            .map_err(access_unavailable)?;
+        if role.is_none() {
+            if let Some(data) = creating {
+                role = self.create_document(id, data).await?;
+            }
+        }
+        // Denials are cached too, but never without bound: a peer may ask for any id.
+        if self.roles.len() >= 2 * self.hub.limits.max_documents_per_connection {
+            self.roles.retain(|_, role| role.is_some());
+            self.denied_requests.clear();
+        }
+        self.roles.insert(id, role);
+        if let Some(role) = role {
+            self.record_use(id, role).await;
+        }
+        Ok(role)
+    }
+
+    async fn create_document(
+        &self,
+        id: DocumentId,
+        data: &[u8],
+    ) -> Result<Option<DocRole>, Ending> {
+        // A peer offers a new document by syncing its heads (the changes follow once we ask).
+        let offers_content =
+            automerge::sync::Message::decode(data).is_ok_and(|m| !m.heads.is_empty());
+        if !offers_content {
+            return Ok(None);
+        }
+        let directory = &self.hub.directory;
+        let account = &self.principal.account;
+        // A stored document without an owner is never claimed by whoever names it first.
+        let taken = directory
+            .document_info(id)
+            .await
+            .map_err(access_unavailable)?
+            .is_some()
+            || self.hub.store.contains(id).await.unwrap_or(true);
+        if taken {
+            return Ok(None);
+        }
+        let Some(organisation) = directory
+            .home_organisation(account.account_id)
+            .await
+            .map_err(access_unavailable)?
+        else {
+            return Ok(None);
+        };
+        let new = NewDocument {
+            id,
+            organisation,
+            title: "",
+            language: None,
+        };
+        match directory.create_document(new, account).await {
+            Ok(_) => Ok(Some(DocRole::Owner)),
+            // Created a moment ago by another connection: whatever role we got there counts.
+            Err(DirectoryError::Conflict) => directory
+                .document_role(account.account_id, id)
+                .await
+                .map_err(access_unavailable),
+            Err(error) => Err(access_unavailable(error)),
+        }
+    }
+
+    /// Records the first use of a document on this connection, with the role it was used in.
+    async fn record_use(&self, id: DocumentId, role: DocRole) {
+        let directory = &self.hub.directory;
+        let organisation = match directory.document_info(id).await {
+            Ok(info) => info.map(|info| info.organisation_id),
+            Err(_) => None,
+        };
+        let record = AuditRecord {
+            actor: Some(&self.principal.account),
+            organisation,
+            document: Some(id),
+            action: "document.opened",
+            subject: Some(format!("account:{}", self.principal.account.account_id)),
+            detail: Some(format!(
+                "{role} via {}",
+                self.principal.credential.describe()
+            )),
+        };
+        if let Err(error) = directory.record(record).await {
+            tracing::warn!(%error, "cannot record a document's use in the audit log");
+        }
+    }
+
+    /// Applies an access change to this connection: a revoked document is closed with
+    /// `doc-unavailable`, a changed role applies to the next message, an ended sign-in closes
+    /// the connection.
+    async fn access_changed(
+        &mut self,
+        change: Result<AccessChange, broadcast::error::RecvError>,
+    ) -> Result<(), Ending> {
+        let me = self.principal.account.account_id;
+        match change {
+            Ok(AccessChange::Document(id)) => {
+                if self.roles.contains_key(&id) {
+                    self.recheck(id).await?;
+                }
+            }
+            Ok(AccessChange::Account(account)) if account != me => {}
+            Ok(AccessChange::Account(_))
+            | Ok(AccessChange::Organisation(_))
+            | Err(broadcast::error::RecvError::Lagged(_)) => {
+                let live = credential_is_live(&self.hub.directory, &self.principal.credential)
+                    .await
+                    .map_err(access_unavailable)?;
+                if !live {
+                    return Err(refused(
+                        "your sign-in has ended; sign in again",
+                        close_code::POLICY_VIOLATION,
+                    ));
+                }
+                let ids: Vec<DocumentId> = self.roles.keys().copied().collect();
+                for id in ids {
+                    self.recheck(id).await?;
+                }
+            }
+            Err(broadcast::error::RecvError::Closed) => return Err(Ending::Quiet),
+        }
+        Ok(())
+    }
+
+    async fn recheck(&mut self, id: DocumentId) -> Result<(), Ending> {
+        let role = self
+            .hub
+            .directory
+            .document_role(self.principal.account.account_id, id)
+            .await
+            .map_err(access_unavailable)?;
+        self.roles.insert(id, role);
+        if role.is_some() {
+            if let Some(request) = self.denied_requests.remove(&id) {
+                return Box::pin(self.route_to_document(id, true, request)).await;
+            }
+        }
+        if role.is_none() && self.documents.remove(&id) {
+            let connection = self.connection;
+            self.hub
+                .documents
+                .dispatch(id, DocumentCommand::Leave { connection })
+                .await;
+            self.send_unavailable(id).await?;
+        }
+        Ok(())
+    }
+}
+
+fn access_unavailable(error: DirectoryError) -> Ending {
+    tracing::error!(%error, "cannot check access");
+    refused(
+        "the server cannot check access right now; reconnect later",
+        close_code::TRY_AGAIN_LATER,
+    )
 }
 
 fn refused(reason: impl Into<String>, code: u16) -> Ending {
@@ -261,7 +482,7 @@ fn wrong_sender(sender: &PeerId) -> Ending {
     let shown: String = sender.as_str().chars().take(64).collect();
     refused(
         format!("senderId `{shown}` is not the peer that joined this connection"),
-        CLOSE_PROTOCOL_ERROR,
+        close_code::PROTOCOL_ERROR,
     )
 }
 
@@ -272,7 +493,7 @@ fn read_error(error: axum::Error, max_frame_bytes: usize) -> Ending {
     if text.contains("Message too long") || text.contains("Space limit") {
         refused(
             format!("frames may hold at most {max_frame_bytes} bytes"),
-            CLOSE_TOO_BIG,
+            close_code::TOO_BIG,
         )
     } else {
         tracing::debug!(%text, "connection read failed");
@@ -300,17 +521,17 @@ async fn write_loop(
                 let _ = tokio::time::timeout(FAREWELL_TIMEOUT, sink.send(Frame::Binary(farewell.into()))).await;
                 break (code, reason);
             }
-            _ = done.cancelled() => break (CLOSE_NORMAL, String::new()),
-            _ = hub.shutdown.cancelled() => break (CLOSE_GOING_AWAY, "the server is shutting down".to_owned()),
+            _ = done.cancelled() => break (close_code::NORMAL, String::new()),
+            _ = hub.shutdown.cancelled() => break (close_code::GOING_AWAY, "the server is shutting down".to_owned()),
             frame = outbox.recv() => {
-                let Some(frame) = frame else { break (CLOSE_NORMAL, String::new()) };
+                let Some(frame) = frame else { break (close_code::NORMAL, String::new()) };
                 // A peer that does not read for the whole lag limit is gone for our purposes.
                 match tokio::time::timeout(limits.lag_limit, sink.send(Frame::Binary(frame.into()))).await {
                     Ok(Ok(())) => {}
-                    Ok(Err(_)) => break (CLOSE_NORMAL, String::new()),
+                    Ok(Err(_)) => break (close_code::NORMAL, String::new()),
                     Err(_) => {
                         kick.kick("you did not read your messages; reconnect to resync");
-                        break (CLOSE_GOING_AWAY, "too slow".to_owned());
+                        break (close_code::GOING_AWAY, "too slow".to_owned());
                     }
                 }
             }
@@ -318,12 +539,12 @@ async fn write_loop(
                 let silent_for = heard.lock().expect("heard lock").elapsed();
                 if silent_for > limits.pong_timeout {
                     kick.kick("no answer to pings");
-                    break (CLOSE_GOING_AWAY, "no answer to pings".to_owned());
+                    break (close_code::GOING_AWAY, "no answer to pings".to_owned());
                 }
                 let ping = tokio::time::timeout(FAREWELL_TIMEOUT, sink.send(Frame::Ping(Default::default())));
                 if !matches!(ping.await, Ok(Ok(()))) {
                     kick.kick("the connection stalled");
-                    break (CLOSE_GOING_AWAY, "stalled".to_owned());
+                    break (close_code::GOING_AWAY, "stalled".to_owned());
                 }
             }
         }

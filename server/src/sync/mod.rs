@@ -15,10 +15,24 @@ use agora_schema::PeerId;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+pub use actor::DocumentCommand;
 pub use connection::serve_connection;
 pub use registry::DocumentRegistry;
 
+use crate::directory::Directory;
 use crate::store::Store;
+
+/// WebSocket close codes (RFC 6455) the server closes with.
+pub mod close_code {
+    pub const NORMAL: u16 = 1000;
+    pub const GOING_AWAY: u16 = 1001;
+    pub const PROTOCOL_ERROR: u16 = 1002;
+    /// The peer did something its role does not allow, or its sign-in ended.
+    pub const POLICY_VIOLATION: u16 = 1008;
+    pub const TOO_BIG: u16 = 1009;
+    /// The peer did nothing wrong and may reconnect.
+    pub const TRY_AGAIN_LATER: u16 = 1013;
+}
 
 /// The knobs of the sync layer, from the server's configuration.
 #[derive(Debug, Clone)]
@@ -46,6 +60,9 @@ pub struct SyncLimits {
 #[derive(Clone)]
 pub struct SyncHub {
     pub documents: DocumentRegistry,
+    /// Who may read and write which document.
+    pub directory: Directory,
+    pub store: Arc<dyn Store>,
     pub limits: Arc<SyncLimits>,
     /// The server's own peer id and storage id, announced in `peer`.
     pub server_peer: PeerId,
@@ -59,6 +76,7 @@ pub struct SyncHub {
 impl SyncHub {
     pub fn new(
         store: Arc<dyn Store>,
+        directory: Directory,
         limits: SyncLimits,
         storage_id: String,
         shutdown: CancellationToken,
@@ -67,7 +85,9 @@ impl SyncHub {
         // Stable across restarts, so reconnecting peers see the same server.
         let server_peer = PeerId::new(format!("agora-{}", &storage_id[..8.min(storage_id.len())]));
         Self {
-            documents: DocumentRegistry::new(store, limits.clone(), server_peer.clone()),
+            documents: DocumentRegistry::new(store.clone(), limits.clone(), server_peer.clone()),
+            directory,
+            store,
             limits,
             server_peer,
             storage_id,

@@ -78,8 +78,12 @@ impl BenchServer {
         Ok(())
     }
 
+    /// The sync endpoint with the provisioned account's token.
     pub fn sync_url(&self) -> String {
-        format!("ws://127.0.0.1:{}/sync", self.port)
+        self.process
+            .as_ref()
+            .map(ServerProcess::sync_url)
+            .expect("the bench server is running")
     }
 
     pub fn memory(&self) -> anyhow::Result<Memory> {

@@ -41,6 +41,9 @@ impl Store for FailingStore {
     async fn storage_id(&self) -> Result<String, StoreError> {
         self.inner.storage_id().await
     }
+    async fn contains(&self, id: DocumentId) -> Result<bool, StoreError> {
+        self.inner.contains(id).await
+    }
     async fn ping(&self) -> Result<(), StoreError> {
         self.inner.ping().await
     }
@@ -111,6 +114,7 @@ impl Harness {
             from: self.link.clone(),
             data: message.clone().encode(),
             is_request: false,
+            may_write: true,
         }
     }
 
@@ -182,6 +186,7 @@ async fn a_change_the_store_refuses_reaches_no_peer() {
         from: watcher.clone(),
         data: hello.encode(),
         is_request: false,
+        may_write: true,
     };
     assert!(h.actor.handle_batch(vec![join]).await);
     while watcher_frames.try_recv().is_ok() {}
@@ -208,4 +213,76 @@ async fn a_change_the_store_refuses_reaches_no_peer() {
         assert!(reason.contains("reconnect"), "{reason}");
     }
     assert_eq!(h.store.load(h.actor.id).await.unwrap(), None);
+}
+
+/// A peer whose role only allows reading gets a read-only sync state; a change it sends is
+/// refused with a policy-violation close, never stored and never relayed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_peer_cannot_change_the_document() {
+    let mut h = harness().await;
+    let mut doc = document_with_text("Leitbild");
+    let mut state = sync::State::new();
+    let with_changes = changes_for_actor(&mut h, &mut doc, &mut state).await;
+    assert!(h.actor.handle_batch(vec![h.sync(&with_changes)]).await);
+    let stored_before = h.store.load(h.actor.id).await.unwrap();
+
+    let (reader, mut reader_frames) = link(2);
+    let mut reader_doc = Automerge::new();
+    let mut reader_state = sync::State::new();
+    let read_only = |message: &sync::Message| DocumentCommand::Sync {
+        from: reader.clone(),
+        data: message.clone().encode(),
+        is_request: false,
+        may_write: false,
+    };
+    // The reader catches up ...
+    for _ in 0..4 {
+        let Some(message) = reader_doc.generate_sync_message(&mut reader_state) else {
+            break;
+        };
+        assert!(h.actor.handle_batch(vec![read_only(&message)]).await);
+        while let Ok(frame) = reader_frames.try_recv() {
+            if let Ok(Message::Sync(body)) = decode(&frame) {
+                let answer = sync::Message::decode(&body.data).unwrap();
+                reader_doc
+                    .receive_sync_message(&mut reader_state, answer)
+                    .unwrap();
+            }
+        }
+    }
+    assert_eq!(reader_doc.get_heads(), doc.get_heads());
+    // ... then edits locally and sends the change.
+    let mut tx = reader_doc.transaction();
+    let text = tx.get(ROOT, "text").unwrap().unwrap().1;
+    tx.splice_text(&text, 0, 0, "Nicht erlaubt: ").unwrap();
+    tx.commit();
+    // The server's messages carry the read-only flag, so an automerge peer that honours it
+    // sends no changes; a client that ignores the flag (or a hostile one) sends them anyway.
+    let honest = reader_doc.generate_sync_message(&mut reader_state).unwrap();
+    assert!(
+        honest.changes.is_empty(),
+        "automerge sent changes to a read-only peer"
+    );
+    let change = reader_doc
+        .get_last_local_change()
+        .unwrap()
+        .raw_bytes()
+        .to_vec();
+    let edit = sync::Message {
+        heads: reader_doc.get_heads(),
+        changes: sync::ChunkList::from(vec![change]),
+        ..honest
+    };
+    h.sent();
+    assert!(h.actor.handle_batch(vec![read_only(&edit)]).await);
+
+    let (reason, code) = reader.kick.kicked_with_code().await;
+    assert_eq!(code, super::close_code::POLICY_VIOLATION, "{reason}");
+    assert!(reason.contains("only read"), "{reason}");
+    assert_eq!(h.store.load(h.actor.id).await.unwrap(), stored_before);
+    assert!(
+        h.sent().is_empty(),
+        "the writer heard of the refused change"
+    );
+    assert_eq!(h.actor.doc.get_heads(), doc.get_heads());
 }

@@ -1,0 +1,110 @@
+//! `agora admin …`: the first accounts, organisations and tokens, from the command line, on the
+//! data folder directly (the server may be running: SQLite takes turns).
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+
+use crate::config::{AdminCommand, WebConfig};
+use crate::directory::{Directory, NewAccount};
+use crate::store::{SqliteStore, Synchronous};
+
+pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
+    match command {
+        AdminCommand::CreateUser {
+            data,
+            email,
+            name,
+            password_file,
+            instance_admin,
+        } => {
+            let directory = open(&data.data).await?;
+            let password = read_password(&password_file)?;
+            let first = directory.account_count().await? == 0;
+            let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or("").to_owned());
+            let account = directory
+                .create_account(NewAccount {
+                    email: &email,
+                    display_name: &name,
+                    password: &password,
+                    is_instance_admin: instance_admin || first,
+                })
+                .await
+                .with_context(|| format!("cannot create the account {email}"))?;
+            println!(
+                "created account {} ({}){}",
+                account.email,
+                account.account_id,
+                if account.is_instance_admin.0 {
+                    ", instance administrator"
+                } else {
+                    ""
+                }
+            );
+        }
+        AdminCommand::CreateToken { data, email, name } => {
+            let directory = open(&data.data).await?;
+            let Some(account) = directory.account_by_email(&email).await? else {
+                bail!("no account has the email {email}");
+            };
+            let (_, token) = directory.create_token(account.account_id, &name).await?;
+            println!("{token}");
+        }
+        AdminCommand::CreateOrganisation {
+            data,
+            name,
+            admin_email,
+        } => {
+            let directory = open(&data.data).await?;
+            let Some(admin) = directory.account_by_email(&admin_email).await? else {
+                bail!("no account has the email {admin_email}; create it first");
+            };
+            let organisation = directory
+                .create_organisation(&name, Some(admin.account_id), None)
+                .await?;
+            println!(
+                "created organisation {} ({}) with administrator {}",
+                organisation.name, organisation.organisation_id, admin.email
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn open(data: &Path) -> anyhow::Result<Directory> {
+    let store = SqliteStore::open(data, Synchronous::Full)
+        .await
+        .with_context(|| format!("cannot open the data folder {}", data.display()))?;
+    Ok(Directory::new(store.pool().clone()))
+}
+
+/// The first line of a password file, without its line ending.
+fn read_password(path: &Path) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the password file {}", path.display()))?;
+    Ok(text.lines().next().unwrap_or("").to_owned())
+}
+
+/// Creates the administrator named by `--admin-email` and `--admin-password-file` when the
+/// installation has no account yet (the container way to start).
+pub async fn create_first_admin(directory: &Directory, web: &WebConfig) -> anyhow::Result<()> {
+    let (Some(email), Some(file)) = (&web.admin_email, &web.admin_password_file) else {
+        return Ok(());
+    };
+    if directory.account_count().await? > 0 {
+        return Ok(());
+    }
+    let password = read_password(file)?;
+    let name = email.split('@').next().unwrap_or("admin").to_owned();
+    directory
+        .create_account(NewAccount {
+            email,
+            display_name: &name,
+            password: &password,
+            is_instance_admin: true,
+        })
+        .await
+        .with_context(|| format!("cannot create the first administrator {email}"))?;
+    tracing::info!(%email, "created the first administrator");
+    Ok(())
+}

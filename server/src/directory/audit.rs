@@ -1,0 +1,80 @@
+//! The audit log: who granted, changed or used which permission. Each record is written in the
+//! transaction of the change it describes, so a change never happens unrecorded.
+
+use agora_schema::DocumentId;
+use sqlx::SqliteConnection;
+
+use super::{Account, AccountId, Directory, DirectoryResult, OrganisationId};
+
+/// One thing to record.
+pub struct AuditRecord<'a> {
+    /// `None` for the server's own command line (`agora admin`).
+    pub actor: Option<&'a Account>,
+    pub organisation: Option<OrganisationId>,
+    pub document: Option<DocumentId>,
+    /// What happened, e.g. `grant.set`; a fixed vocabulary, translated on the audit page.
+    pub action: &'static str,
+    pub subject: Option<String>,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct AuditEvent {
+    pub event_id: i64,
+    pub at: i64,
+    pub actor_id: Option<AccountId>,
+    pub actor_email: Option<String>,
+    pub organisation_id: Option<OrganisationId>,
+    pub document_id: Option<String>,
+    pub action: String,
+    pub subject: Option<String>,
+    pub detail: Option<String>,
+}
+
+pub(super) async fn record(
+    connection: &mut SqliteConnection,
+    record: AuditRecord<'_>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into audit_event
+             (at, actor_id, actor_email, organisation_id, document_id, action, subject, detail)
+         values (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(super::now_ms())
+    .bind(record.actor.map(|a| a.account_id))
+    .bind(record.actor.map(|a| a.email.as_str()))
+    .bind(record.organisation)
+    .bind(record.document.map(|d| d.to_string()))
+    .bind(record.action)
+    .bind(record.subject)
+    .bind(record.detail)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+impl Directory {
+    /// Records something that changes nothing else (a document opened, a sign-in).
+    pub async fn record(&self, record: AuditRecord<'_>) -> DirectoryResult<()> {
+        let mut connection = self.pool.acquire().await?;
+        self::record(&mut connection, record).await?;
+        Ok(())
+    }
+
+    /// The organisation's most recent events, newest first.
+    pub async fn audit_events(
+        &self,
+        organisation: OrganisationId,
+        limit: i64,
+    ) -> DirectoryResult<Vec<AuditEvent>> {
+        Ok(sqlx::query_as(
+            "select event_id, at, actor_id, actor_email, organisation_id, document_id, action,
+                    subject, detail
+             from audit_event where organisation_id = ? order by event_id desc limit ?",
+        )
+        .bind(organisation)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}

@@ -1,0 +1,38 @@
+//! The WebSocket upgrade to `/sync`: only for a signed-in account (session cookie or API
+//! token) from an allowed origin.
+
+use axum::extract::{State, WebSocketUpgrade};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+
+use super::error::HttpError;
+use super::security::request_origin_allowed;
+use crate::auth::{authenticate, Accept};
+use crate::AppState;
+
+/// Bytes each connection reads into at a time. The WebSocket library allocates this buffer up
+/// front for every connection (128 KiB by default), which dominated the memory of idle peers;
+/// larger frames still arrive whole, in more reads.
+const READ_BUFFER_BYTES: usize = 8 * 1024;
+
+pub async fn sync(
+    State(state): State<AppState>,
+    parts: Parts,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    if !request_origin_allowed(&parts, &state.web) {
+        return HttpError::CsrfRefused.into_response();
+    }
+    let principal = match authenticate(&state.directory, &parts, Accept::Anything).await {
+        Ok(Some(principal)) => principal,
+        Ok(None) => return HttpError::SignInRequired.into_response(),
+        Err(error) => return HttpError::from(error).into_response(),
+    };
+    let hub = state.sync.clone();
+    let limit = hub.limits.max_frame_bytes;
+    upgrade
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .max_message_size(limit)
+        .max_frame_size(limit)
+        .on_upgrade(move |socket| crate::sync::serve_connection(socket, hub, principal))
+}

@@ -1,0 +1,119 @@
+//! The user interface in German, Danish and English. Texts live in Fluent files under
+//! `schema/locales/<language>/`, shared with the browser client; a page's language comes from
+//! the account's setting, else the browser's `Accept-Language`, else the server's default.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{langid, LanguageIdentifier, Loader};
+
+fluent_templates::static_loader! {
+    static LOCALES = {
+        locales: "../schema/locales",
+        fallback_language: "en",
+        // Unicode isolation marks around arguments would show up in emails, titles and tests.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Locale {
+    De,
+    Da,
+    En,
+}
+
+impl Locale {
+    pub const ALL: [Locale; 3] = [Self::De, Self::Da, Self::En];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::De => "de",
+            Self::Da => "da",
+            Self::En => "en",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|locale| code.eq_ignore_ascii_case(locale.code()))
+    }
+
+    fn language_id(self) -> LanguageIdentifier {
+        match self {
+            Self::De => langid!("de"),
+            Self::Da => langid!("da"),
+            Self::En => langid!("en"),
+        }
+    }
+
+    /// The best of our languages for an `Accept-Language` header, by the browser's weights.
+    pub fn negotiate(accept_language: &str) -> Option<Self> {
+        let mut best: Option<(f32, Locale)> = None;
+        for part in accept_language.split(',').take(32) {
+            let mut fields = part.split(';');
+            let tag = fields.next().unwrap_or("").trim();
+            let weight = fields
+                .find_map(|f| f.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let primary = tag.split('-').next().unwrap_or("");
+            // Norwegian Bokmål readers understand Danish better than English.
+            let locale = match primary.to_ascii_lowercase().as_str() {
+                "nb" | "no" => Some(Self::Da),
+                other => Self::from_code(other),
+            };
+            if let Some(locale) = locale {
+                if weight > 0.0 && best.is_none_or(|(w, _)| weight > w) {
+                    best = Some((weight, locale));
+                }
+            }
+        }
+        best.map(|(_, locale)| locale)
+    }
+}
+
+/// Translations for one page, in one language.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr {
+    pub locale: Locale,
+}
+
+impl Tr {
+    pub fn new(locale: Locale) -> Self {
+        Self { locale }
+    }
+
+    /// The text for `key`; a missing key shows as the key, never as an empty space.
+    pub fn t(&self, key: &str) -> String {
+        LOCALES
+            .try_lookup(&self.locale.language_id(), key)
+            .unwrap_or_else(|| key.to_owned())
+    }
+
+    /// The text for `key` with one argument.
+    pub fn t1(&self, key: &str, name: &'static str, value: &str) -> String {
+        self.t_with(key, &[(name, value)])
+    }
+
+    /// The text for `key` with named arguments.
+    pub fn t_with(&self, key: &str, values: &[(&'static str, &str)]) -> String {
+        let args: HashMap<_, _> = values
+            .iter()
+            .map(|(name, value)| (Cow::Borrowed(*name), FluentValue::from(value.to_string())))
+            .collect();
+        LOCALES
+            .try_lookup_with_args(&self.locale.language_id(), key, &args)
+            .unwrap_or_else(|| key.to_owned())
+    }
+
+    /// Whether a key exists in the fallback language (for tests of the translation files).
+    pub fn has(key: &str) -> bool {
+        LOCALES.try_lookup(&langid!("en"), key).is_some()
+    }
+}
