@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use agora_client::trace::{self, Trace};
-use agora_client::{Client, DocHandle, DocumentId};
+use agora_client::{Client, ClientOptions, DocHandle, DocumentId};
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 
@@ -22,6 +22,10 @@ pub struct Args {
         global = true
     )]
     server: String,
+    /// An API token (create one on the server's "API tokens" page or with
+    /// `agora admin create-token`).
+    #[arg(long, env = "AGORA_TOKEN", global = true, hide_env_values = true)]
+    token: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -53,29 +57,43 @@ enum Command {
     },
 }
 
+/// The server to talk to and the token to show it.
+struct Target {
+    server: String,
+    token: Option<String>,
+}
+
 pub async fn run(args: Args) -> anyhow::Result<()> {
+    let target = Target {
+        server: args.server,
+        token: args.token,
+    };
     match args.command {
-        Command::New => new(&args.server).await,
-        Command::Cat { doc } => cat(&args.server, &doc).await,
-        Command::Append { doc, text } => append(&args.server, &doc, &text).await,
-        Command::Watch { doc, for_secs } => watch(&args.server, &doc, for_secs).await,
-        Command::Replay { trace, batch } => replay(&args.server, &trace, batch).await,
+        Command::New => new(&target).await,
+        Command::Cat { doc } => cat(&target, &doc).await,
+        Command::Append { doc, text } => append(&target, &doc, &text).await,
+        Command::Watch { doc, for_secs } => watch(&target, &doc, for_secs).await,
+        Command::Replay { trace, batch } => replay(&target, &trace, batch).await,
     }
 }
 
-async fn connect(server: &str) -> anyhow::Result<Client> {
-    Ok(Client::connect(server).await?)
+async fn connect(target: &Target) -> anyhow::Result<Client> {
+    let options = ClientOptions {
+        token: target.token.clone(),
+        ..ClientOptions::default()
+    };
+    Ok(Client::connect_with(&target.server, options).await?)
 }
 
-async fn open(server: &str, doc: &str) -> anyhow::Result<(Client, DocHandle)> {
+async fn open(target: &Target, doc: &str) -> anyhow::Result<(Client, DocHandle)> {
     let id = DocumentId::parse_url_or_id(doc).with_context(|| format!("`{doc}`"))?;
-    let client = connect(server).await?;
+    let client = connect(target).await?;
     let handle = client.find(id).await?;
     Ok((client, handle))
 }
 
-async fn new(server: &str) -> anyhow::Result<()> {
-    let client = connect(server).await?;
+async fn new(target: &Target) -> anyhow::Result<()> {
+    let client = connect(target).await?;
     let doc = client.create().await?;
     doc.wait_synced(SYNC_TIMEOUT).await?;
     println!("{}", doc.id());
@@ -84,23 +102,23 @@ async fn new(server: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn cat(server: &str, doc: &str) -> anyhow::Result<()> {
-    let (client, doc) = open(server, doc).await?;
+async fn cat(target: &Target, doc: &str) -> anyhow::Result<()> {
+    let (client, doc) = open(target, doc).await?;
     println!("{}", doc.text());
     client.close().await;
     Ok(())
 }
 
-async fn append(server: &str, doc: &str, text: &str) -> anyhow::Result<()> {
-    let (client, doc) = open(server, doc).await?;
+async fn append(target: &Target, doc: &str, text: &str) -> anyhow::Result<()> {
+    let (client, doc) = open(target, doc).await?;
     doc.append_text(text)?;
     doc.wait_synced(SYNC_TIMEOUT).await?;
     client.close().await;
     Ok(())
 }
 
-async fn watch(server: &str, doc: &str, for_secs: Option<u64>) -> anyhow::Result<()> {
-    let (client, doc) = open(server, doc).await?;
+async fn watch(target: &Target, doc: &str, for_secs: Option<u64>) -> anyhow::Result<()> {
+    let (client, doc) = open(target, doc).await?;
     let stop = async {
         match for_secs {
             Some(secs) => tokio::time::sleep(Duration::from_secs(secs)).await,
@@ -132,9 +150,9 @@ async fn watch(server: &str, doc: &str, for_secs: Option<u64>) -> anyhow::Result
     Ok(())
 }
 
-async fn replay(server: &str, path: &std::path::Path, batch: usize) -> anyhow::Result<()> {
+async fn replay(target: &Target, path: &std::path::Path, batch: usize) -> anyhow::Result<()> {
     let trace = Trace::load(path)?;
-    let client = connect(server).await?;
+    let client = connect(target).await?;
     let doc = client.create().await?;
     let started = Instant::now();
     let report = trace::replay(&trace, &doc, batch)?;

@@ -47,7 +47,13 @@ impl Client {
             .peer_id
             .clone()
             .unwrap_or_else(|| PeerId::random("agora-client"));
-        let joined = connect_and_join(url, &peer_id, options.connect_timeout).await?;
+        let joined = connect_and_join(
+            url,
+            options.token.as_deref(),
+            &peer_id,
+            options.connect_timeout,
+        )
+        .await?;
         let (shared, ephemeral_rx) = Shared::new(
             url.to_owned(),
             peer_id,

@@ -87,7 +87,7 @@ async fn rejoin(shared: &Shared, shutdown: &mut watch::Receiver<bool>) -> Option
         }
         let attempt = tokio::select! {
             _ = shut_down(shutdown) => return None,
-            attempt = connect_and_join(&shared.url, &shared.peer_id, options.connect_timeout) => attempt,
+            attempt = connect_and_join(&shared.url, options.token.as_deref(), &shared.peer_id, options.connect_timeout) => attempt,
         };
         match attempt {
             Ok(joined) => {

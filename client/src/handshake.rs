@@ -26,15 +26,24 @@ const READ_BUFFER_BYTES: usize = 8 * 1024;
 /// Connects and joins, all within `timeout`.
 pub(crate) async fn connect_and_join(
     url: &str,
+    token: Option<&str>,
     peer_id: &PeerId,
     timeout: Duration,
 ) -> Result<Joined, ClientError> {
-    let request = url
+    let invalid = |reason: String| ClientError::InvalidUrl {
+        url: url.to_owned(),
+        reason,
+    };
+    let mut request = url
         .into_client_request()
-        .map_err(|e| ClientError::InvalidUrl {
-            url: url.to_owned(),
-            reason: e.to_string(),
-        })?;
+        .map_err(|e| invalid(e.to_string()))?;
+    if let Some(token) = token {
+        // In a header rather than the URL, so proxies and logs never see it.
+        let value = format!("Bearer {token}")
+            .parse()
+            .map_err(|_| invalid("the token holds characters a header cannot carry".into()))?;
+        request.headers_mut().insert("authorization", value);
+    }
     let attempt = async {
         let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER_BYTES);
         let (socket, _response) =
@@ -42,7 +51,7 @@ pub(crate) async fn connect_and_join(
                 .await
                 .map_err(|e| ClientError::Connect {
                     url: url.to_owned(),
-                    reason: e.to_string(),
+                    reason: connect_failure(&e),
                 })?;
         join(socket, peer_id).await
     };
@@ -52,6 +61,20 @@ pub(crate) async fn connect_and_join(
             after: timeout,
             what: "the server to accept our join",
         })?
+}
+
+/// Why the server would not open the socket, in words that say what to do.
+fn connect_failure(error: &tokio_tungstenite::tungstenite::Error) -> String {
+    use tokio_tungstenite::tungstenite::Error;
+    match error {
+        Error::Http(response) if response.status() == 401 => {
+            "the server wants a valid API token (--token or AGORA_TOKEN)".to_owned()
+        }
+        Error::Http(response) if response.status() == 403 => {
+            "the server refused this origin".to_owned()
+        }
+        other => other.to_string(),
+    }
 }
 
 async fn join(mut socket: Socket, peer_id: &PeerId) -> Result<Joined, ClientError> {

@@ -9,6 +9,9 @@ pub struct ClientOptions {
     /// Our peer id; a fresh `agora-client-<random>` when `None`. It must be unique per live
     /// connection: the server drops the older socket of a peer id that joins twice.
     pub peer_id: Option<PeerId>,
+    /// An API token of the account to act as (sent as `Authorization: Bearer`). A `?token=`
+    /// in the URL works too.
+    pub token: Option<String>,
     /// Reconnect with backoff (and resync every open document) when the connection drops.
     pub reconnect: bool,
     /// Bound on opening the socket plus the `join` → `peer` handshake, per attempt.
@@ -24,6 +27,7 @@ impl Default for ClientOptions {
     fn default() -> Self {
         Self {
             peer_id: None,
+            token: None,
             reconnect: true,
             connect_timeout: Duration::from_secs(5),
             find_timeout: Duration::from_secs(10),

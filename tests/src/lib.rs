@@ -3,6 +3,8 @@
 //! Layout:
 //! - `server`: an Agora server in this process (port 0, temporary data folder), or the real
 //!   `agora` binary as a child process that a test may kill with SIGKILL.
+//! - `people`: a cast of accounts in two organisations, one of each role on one statement.
+//! - `browser`: pages over real HTTP with cookies and CSRF tokens, as a browser sends them.
 //! - `npm_peer`: the official npm automerge-repo client in a Node process, scripted.
 //! - `raw_peer`: a protocol-level peer that sends exactly the frames a test wants, for faults.
 //! - `editing`: random inserts and deletes of whole characters, for convergence tests.
@@ -11,9 +13,11 @@
 //!   demand against the release server binary, never from the tests.
 
 pub mod bench;
+pub mod browser;
 pub mod data;
 pub mod editing;
 pub mod npm_peer;
+pub mod people;
 pub mod raw_peer;
 pub mod server;
 

@@ -157,7 +157,7 @@ pub async fn stylesheet() -> Response {
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        include_str!("../../../templates/agora.css"),
+        include_str!("../../../assets/agora.css"),
     )
         .into_response()
 }
