@@ -13,7 +13,7 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as Frame;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// What arrived, as a test sees it.
 #[derive(Debug)]
@@ -36,6 +36,11 @@ impl RawPeer {
         let (socket, _) = tokio_tungstenite::connect_async(url)
             .await
             .expect("WebSocket connect");
+        Self::from_socket(socket)
+    }
+
+    /// Wraps a socket the test opened itself (e.g. with a session cookie).
+    pub fn from_socket(socket: Socket) -> Self {
         Self {
             socket,
             peer_id: PeerId::random("raw"),

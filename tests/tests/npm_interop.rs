@@ -145,3 +145,48 @@ fn cbor_text_values(data: &[u8]) -> Vec<String> {
     }
     values
 }
+
+/// A reader's npm client edits its local copy: the change never reaches the server's store or
+/// another peer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_readers_npm_client_cannot_change_the_document() {
+    use agora_tests::people::{Cast, Role};
+
+    let data = tempfile::tempdir().unwrap();
+    let server = TestServer::start(data.path()).await;
+    let cast = Cast::assemble(&server).await;
+    let url = cast.statement.url();
+    let mut reader = NpmPeer::start(&cast.sync_url(&server, Role::Reader)).await;
+    let found = reader
+        .ok(json!({"cmd": "find", "url": url, "timeoutMs": 10000}))
+        .await;
+    assert_eq!(found["text"], cast.statement_text.as_str());
+
+    let owner = cast.client(&server, Role::Owner).await;
+    let watched = owner.find(cast.statement).await.unwrap();
+    let local = reader
+        .ok(json!({"cmd": "append", "url": url, "text": " Vom Leser geändert."}))
+        .await;
+    assert!(local["text"]
+        .as_str()
+        .unwrap()
+        .ends_with("Vom Leser geändert."));
+
+    // Give the change every chance to travel, then look everywhere it must not be.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        watched.text(),
+        cast.statement_text,
+        "another peer got the reader's change"
+    );
+    let fresh = cast.client(&server, Role::Editor).await;
+    let stored = fresh.find(cast.statement).await.unwrap();
+    assert_eq!(
+        stored.text(),
+        cast.statement_text,
+        "the server stored the reader's change"
+    );
+
+    reader.stop().await;
+    server.stop().await;
+}

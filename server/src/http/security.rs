@@ -94,17 +94,18 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// Gives a browser that has neither a session nor an anonymous cookie an anonymous one, so the
-/// sign-in form's CSRF token has something to bind to.
+/// Gives a browser without an anonymous cookie one, so the sign-in form's CSRF token has
+/// something to bind to.
 pub async fn anonymous_cookie(
     State(state): State<AppState>,
     mut request: Request,
     next: Next,
 ) -> Response {
     let jar = CookieJar::from_headers(request.headers());
+    // Also when a session cookie is present: it may have expired, and its holder must still be
+    // able to sign in again.
     let needs_cookie = request.method() == Method::GET
         && jar.get(ANON_COOKIE).is_none()
-        && jar.get(crate::auth::SESSION_COOKIE).is_none()
         && !request.uri().path().starts_with("/api/")
         && request.uri().path() != "/sync";
     if !needs_cookie {

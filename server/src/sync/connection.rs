@@ -142,6 +142,24 @@ impl Reader<'_> {
                 }
                 Some(Err(error)) => return read_error(error, limits.max_frame_bytes),
             };
+            // Access changes announced before this frame arrived apply to it: a demoted
+            // peer's next change is judged by its new role.
+            loop {
+                match self.changes.try_recv() {
+                    Ok(change) => {
+                        if let Err(ending) = self.access_changed(Ok(change)).await {
+                            return ending;
+                        }
+                    }
+                    Err(broadcast::error::TryRecvError::Lagged(missed)) => {
+                        let lagged = Err(broadcast::error::RecvError::Lagged(missed));
+                        if let Err(ending) = self.access_changed(lagged).await {
+                            return ending;
+                        }
+                    }
+                    Err(_) => break,
+                }
+            }
             let message = match decode(&frame) {
                 Ok(message) => message,
                 Err(error) => {
