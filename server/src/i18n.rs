@@ -117,3 +117,108 @@ impl Tr {
         LOCALES.try_lookup(&langid!("en"), key).is_some()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use super::*;
+
+    fn ids(locale: Locale) -> BTreeSet<String> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../schema/locales")
+            .join(locale.code())
+            .join("agora.ftl");
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .filter_map(|line| line.split_once(" = ").map(|(id, _)| id.trim().to_owned()))
+            .filter(|id| !id.starts_with('#') && !id.is_empty())
+            .collect()
+    }
+
+    /// Message keys in every file under `dir`: string literals after one of `markers`, and
+    /// literals that start with `error-` or `notice-`.
+    fn keys_used(dir: &Path, markers: &[&str], found: &mut BTreeSet<String>) {
+        let is_key =
+            |key: &str| !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c == '-');
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                keys_used(&path, markers, found);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for marker in markers {
+                for part in text.split(marker).skip(1) {
+                    let key = part.split('"').next().unwrap_or("");
+                    if is_key(key) {
+                        found.insert(key.to_owned());
+                    }
+                }
+            }
+            for prefix in ["\"error-", "\"notice-"] {
+                for part in text.split(prefix).skip(1) {
+                    let rest = part.split('"').next().unwrap_or("");
+                    let key = format!("{}{rest}", &prefix[1..]);
+                    if is_key(rest) && !rest.is_empty() {
+                        found.insert(key);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_language_has_every_text() {
+        let english = ids(Locale::En);
+        for locale in [Locale::De, Locale::Da] {
+            assert_eq!(ids(locale), english, "{locale:?} differs from English");
+        }
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut used = BTreeSet::new();
+        keys_used(
+            &root.join("templates"),
+            &["page.t(\"", "page.t1(\""],
+            &mut used,
+        );
+        keys_used(
+            &root.join("src"),
+            &["Invalid(\"", ".t(\"", "t_with(\""],
+            &mut used,
+        );
+        used.remove("no-such-text");
+        assert!(used.len() > 100, "the scan found only {} keys", used.len());
+        let missing: Vec<_> = used.iter().filter(|key| !english.contains(*key)).collect();
+        assert!(
+            missing.is_empty(),
+            "texts used but not translated: {missing:?}"
+        );
+    }
+
+    #[test]
+    fn accept_language_picks_the_best_of_ours() {
+        assert_eq!(
+            Locale::negotiate("de-DE,de;q=0.9,en;q=0.8"),
+            Some(Locale::De)
+        );
+        assert_eq!(
+            Locale::negotiate("fr;q=1.0, da;q=0.4, en;q=0.6"),
+            Some(Locale::En)
+        );
+        assert_eq!(Locale::negotiate("nb-NO"), Some(Locale::Da));
+        assert_eq!(Locale::negotiate("fr, it"), None);
+        assert_eq!(Locale::negotiate("de;q=0"), None);
+        assert_eq!(Locale::negotiate(&"x,".repeat(10_000)), None);
+    }
+
+    #[test]
+    fn a_missing_text_shows_its_key() {
+        assert_eq!(Tr::new(Locale::De).t("no-such-text"), "no-such-text");
+        assert_eq!(
+            Tr::new(Locale::En).t1("org-admins-own", "organisation", "Wohnverbund"),
+            "The administrators of Wohnverbund can always manage this document."
+        );
+    }
+}
