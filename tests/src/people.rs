@@ -70,6 +70,14 @@ pub struct Cast {
 }
 
 impl Cast {
+    /// A server on a new data folder (dropped last), with everyone cast on it.
+    pub async fn on_new_server() -> (tempfile::TempDir, TestServer, Cast) {
+        let data = tempfile::tempdir().expect("a temporary data folder");
+        let server = TestServer::start(data.path()).await;
+        let cast = Self::assemble(&server).await;
+        (data, server, cast)
+    }
+
     /// Casts everyone on a running server.
     pub async fn assemble(server: &TestServer) -> Self {
         let state = &server.state;

@@ -9,7 +9,7 @@ use agora_server::directory::{DocRole, GrantSubject};
 use agora_tests::editing::text_of;
 use agora_tests::people::{Cast, Role};
 use agora_tests::raw_peer::Received;
-use agora_tests::{RawPeer, TestServer};
+use agora_tests::RawPeer;
 use automerge::sync;
 use automerge::Automerge;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -30,9 +30,7 @@ async fn next_non_sync(peer: &mut RawPeer) -> Received {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revoked_reader_stops_hearing_the_document_at_once() {
-    let data = tempfile::tempdir().unwrap();
-    let server = TestServer::start(data.path()).await;
-    let cast = Cast::assemble(&server).await;
+    let (_data, server, cast) = Cast::on_new_server().await;
     let mut reader = RawPeer::joined(&cast.sync_url(&server, Role::Reader)).await;
     let mut doc = Automerge::new();
     reader
@@ -77,9 +75,7 @@ async fn a_revoked_reader_stops_hearing_the_document_at_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_demoted_editor_can_no_longer_write_and_a_new_reader_is_answered() {
-    let data = tempfile::tempdir().unwrap();
-    let server = TestServer::start(data.path()).await;
-    let cast = Cast::assemble(&server).await;
+    let (_data, server, cast) = Cast::on_new_server().await;
     let directory = &server.state.directory;
     let info = directory
         .document_info(cast.statement)
@@ -156,9 +152,7 @@ async fn a_demoted_editor_can_no_longer_write_and_a_new_reader_is_answered() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revoked_token_and_an_ended_session_close_their_connections() {
-    let data = tempfile::tempdir().unwrap();
-    let server = TestServer::start(data.path()).await;
-    let cast = Cast::assemble(&server).await;
+    let (_data, server, cast) = Cast::on_new_server().await;
     let directory = &server.state.directory;
 
     let editor = cast.person(Role::Editor);

@@ -55,9 +55,7 @@ async fn the_first_administrator_comes_from_the_environment_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invitation_link_works_once_and_not_after_it_expires_or_is_withdrawn() {
-    let data = tempfile::tempdir().unwrap();
-    let server = TestServer::start(data.path()).await;
-    let cast = Cast::assemble(&server).await;
+    let (_data, server, cast) = Cast::on_new_server().await;
     let base = server.base_url();
     let org = cast.organisation_a.organisation_id;
     let mut admin = Browser::signed_in(&base, &cast.person(Role::Admin).session);
@@ -202,9 +200,7 @@ async fn an_invitation_link_works_once_and_not_after_it_expires_or_is_withdrawn(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_external_reviewer_joins_one_document_and_no_organisation() {
-    let data = tempfile::tempdir().unwrap();
-    let server = TestServer::start(data.path()).await;
-    let cast = Cast::assemble(&server).await;
+    let (_data, server, cast) = Cast::on_new_server().await;
     let base = server.base_url();
     let mut owner = Browser::signed_in(&base, &cast.person(Role::Owner).session);
     let page = owner
@@ -242,9 +238,7 @@ async fn an_external_reviewer_joins_one_document_and_no_organisation() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_password_change_ends_other_sessions_and_tokens_are_the_owners_to_revoke() {
-    let data = tempfile::tempdir().unwrap();
-    let server = TestServer::start(data.path()).await;
-    let cast = Cast::assemble(&server).await;
+    let (_data, server, cast) = Cast::on_new_server().await;
     let base = server.base_url();
     let editor = cast.person(Role::Editor);
     let directory = &server.state.directory;
@@ -343,9 +337,7 @@ async fn a_password_change_ends_other_sessions_and_tokens_are_the_owners_to_revo
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_audit_log_records_who_granted_changed_and_used_access() {
-    let data = tempfile::tempdir().unwrap();
-    let server = TestServer::start(data.path()).await;
-    let cast = Cast::assemble(&server).await;
+    let (_data, server, cast) = Cast::on_new_server().await;
     let base = server.base_url();
     let mut owner = Browser::signed_in(&base, &cast.person(Role::Owner).session);
     let share = format!("/d/{}/share", cast.statement);
@@ -406,9 +398,7 @@ async fn the_audit_log_records_who_granted_changed_and_used_access() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_speak_the_visitors_language() {
-    let data = tempfile::tempdir().unwrap();
-    let server = TestServer::start(data.path()).await;
-    let cast = Cast::assemble(&server).await;
+    let (_data, server, cast) = Cast::on_new_server().await;
     let client = reqwest::Client::new();
     let login = |language: &'static str| {
         client

@@ -27,9 +27,7 @@ fn assert_escaped(body: &str, where_: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scripts_in_every_text_field_are_shown_escaped() {
-    let data = tempfile::tempdir().unwrap();
-    let server = TestServer::start(data.path()).await;
-    let cast = Cast::assemble(&server).await;
+    let (_data, server, cast) = Cast::on_new_server().await;
     let base = server.base_url();
     let org = cast.organisation_a.organisation_id;
     let mut admin = Browser::signed_in(&base, &cast.person(Role::Admin).session);
@@ -129,9 +127,7 @@ async fn scripts_in_every_text_field_are_shown_escaped() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forms_without_a_valid_token_or_from_another_site_are_refused() {
-    let data = tempfile::tempdir().unwrap();
-    let server = TestServer::start(data.path()).await;
-    let cast = Cast::assemble(&server).await;
+    let (_data, server, cast) = Cast::on_new_server().await;
     let base = server.base_url();
     let owner = cast.person(Role::Owner);
     let org = cast.organisation_a.organisation_id.to_string();
@@ -215,9 +211,7 @@ async fn forms_without_a_valid_token_or_from_another_site_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_planted_session_never_becomes_a_signed_in_one() {
-    let data = tempfile::tempdir().unwrap();
-    let server = TestServer::start(data.path()).await;
-    let cast = Cast::assemble(&server).await;
+    let (_data, server, cast) = Cast::on_new_server().await;
     let base = server.base_url();
     let owner = cast.person(Role::Owner);
 

@@ -152,9 +152,7 @@ fn cbor_text_values(data: &[u8]) -> Vec<String> {
 async fn a_readers_npm_client_cannot_change_the_document() {
     use agora_tests::people::{Cast, Role};
 
-    let data = tempfile::tempdir().unwrap();
-    let server = TestServer::start(data.path()).await;
-    let cast = Cast::assemble(&server).await;
+    let (_data, server, cast) = Cast::on_new_server().await;
     let url = cast.statement.url();
     let mut reader = NpmPeer::start(&cast.sync_url(&server, Role::Reader)).await;
     let found = reader

@@ -76,9 +76,7 @@ async fn sees(server: &TestServer, cast: &Cast, role: Role, id: DocumentId) -> b
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn neither_organisation_sees_the_other() {
-    let data = tempfile::tempdir().unwrap();
-    let server = TestServer::start(data.path()).await;
-    let cast = Cast::assemble(&server).await;
+    let (_data, server, cast) = Cast::on_new_server().await;
     // An internal document of A that nobody shared.
     let internal = agora_server::statements::create(
         &server.state,

@@ -8,7 +8,7 @@ use agora_schema::DocumentId;
 
 use super::audit::{record, AuditRecord};
 use super::{
-    hash_secret, new_secret, now_ms, AccessChange, Account, AccountId, Directory, DirectoryError,
+    hash_secret, new_secret, now_ms, AccessChange, Account, Directory, DirectoryError,
     DirectoryResult, DocRole, OrgRole, OrganisationId, TeamId,
 };
 
@@ -349,16 +349,5 @@ impl Directory {
         .await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    /// The account that accepted an invitation, if any (for tests and the audit page).
-    pub async fn invitation_accepted_by(&self, id: i64) -> DirectoryResult<Option<AccountId>> {
-        Ok(
-            sqlx::query_scalar("select accepted_by from invitation where invitation_id = ?")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?
-                .flatten(),
-        )
     }
 }

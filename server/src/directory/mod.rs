@@ -26,7 +26,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use sqlx::SqlitePool;
 use tokio::sync::broadcast;
 
-pub use accounts::{normalise_email, Account, NewAccount, MIN_PASSWORD_CHARS};
+pub use accounts::{normalise_email, Account, NewAccount};
 pub use audit::{AuditEvent, AuditRecord};
 pub use changes::AccessChange;
 pub use documents::{DocumentGrant, DocumentInfo, GrantSubject, ListedDocument, NewDocument};

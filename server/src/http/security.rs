@@ -107,7 +107,8 @@ pub async fn anonymous_cookie(
     let needs_cookie = request.method() == Method::GET
         && jar.get(ANON_COOKIE).is_none()
         && !request.uri().path().starts_with("/api/")
-        && request.uri().path() != "/sync";
+        && !request.uri().path().starts_with("/static/")
+        && !matches!(request.uri().path(), "/sync" | "/healthz");
     if !needs_cookie {
         return next.run(request).await;
     }
