@@ -163,12 +163,17 @@ impl RawPeer {
         doc: &mut Automerge,
         state: &mut sync::State,
     ) {
+        let mut wait = Duration::from_millis(500);
         if let Some(message) = doc.generate_sync_message(state) {
             self.send(&self.sync_message(document, message.encode()))
                 .await;
+            // The first answer may be slow on a busy machine; later ones follow quickly.
+            wait = Duration::from_secs(5);
         }
         loop {
-            match self.recv_within(Duration::from_millis(500)).await {
+            let received = self.recv_within(wait).await;
+            wait = Duration::from_millis(500);
+            match received {
                 Received::Message(Message::Sync(body)) => {
                     let message = sync::Message::decode(&body.data).expect("server sync message");
                     doc.receive_sync_message(state, message)
