@@ -1,177 +1,177 @@
-# Agora's user interface, English. The German (de) and Danish (da) files have the same keys.
+# Agoras brugerflade på dansk. Den engelske (en) og den tyske (de) fil har de samme nøgler.
 
-## Layout
-skip-to-content = Skip to content
-nav-label = Main
-nav-documents = Documents
-nav-organisations = Organisations
-nav-account = Account
-nav-tokens = API tokens
+## Sideramme
+skip-to-content = Gå til indholdet
+nav-label = Hovedmenu
+nav-documents = Dokumenter
+nav-organisations = Organisationer
+nav-account = Konto
+nav-tokens = API-tokens
 nav-admin = Administration
-sign-in = Sign in
-sign-out = Sign out
-language = Language
+sign-in = Log ind
+sign-out = Log ud
+language = Sprog
 language-de = Deutsch
 language-da = Dansk
 language-en = English
-language-apply = Apply
-back-home = Back to the start page
+language-apply = Anvend
+back-home = Tilbage til forsiden
 
-## Errors
+## Fejl
 error-status = Status
-error-not-found = This page does not exist, or you do not have access to it.
-error-forbidden = Your role does not allow this.
-error-sign-in-required = Please sign in first.
-error-csrf = This form has expired or did not come from Agora. Please reload the page and try again.
-error-conflict = This already exists.
-error-too-many-attempts = Too many attempts. Please wait a minute and try again.
-error-internal = Something went wrong on the server. Nothing you entered was lost; please try again shortly.
-error-method = This address cannot be used this way.
-error-form-too-large = The form is too large.
-error-bad-request = The request could not be understood.
-error-form-invalid = Some fields of the form are missing or invalid.
-error-wrong-credentials = The email address or the password is not right.
-error-title-missing = Please give the document a title.
-error-no-such-account = Nobody with this email address has an account. Invite them with a link instead.
-error-email-taken = An account with this email address exists already. Please sign in to accept.
-error-wrong-password = The current password is not right.
-invalid-email = Please enter a valid email address.
-invalid-name = Please enter a name (at most 200 characters).
-password-too-short = The password must have at least 10 characters.
-password-too-long = The password is too long.
-password-hash-failed = The password could not be saved. Please try again.
-invalid-token-name = Please give the token a name (at most 100 characters).
-not-a-member = This needs a member of the organisation.
-last-admin = An organisation needs at least one administrator.
-title-too-long = The title is too long (at most 300 characters).
-unknown-language = Please choose German, Danish or English.
-team-of-another-organisation = This team belongs to another organisation.
-note-too-long = The note is too long (at most 300 characters).
-damaged-role = Stored data is damaged; please tell your administrator.
-damaged-grant = Stored data is damaged; please tell your administrator.
-damaged-invitation = Stored data is damaged; please tell your administrator.
-damaged-secret = Stored data is damaged; please tell your administrator.
-invitation-not-open = This invitation link has been used, has expired or was withdrawn. Please ask for a new one.
+error-not-found = Siden findes ikke, eller du har ikke adgang til den.
+error-forbidden = Din rolle tillader ikke dette.
+error-sign-in-required = Log venligst ind først.
+error-csrf = Formularen er udløbet eller kom ikke fra Agora. Genindlæs siden, og prøv igen.
+error-conflict = Det findes allerede.
+error-too-many-attempts = For mange forsøg. Vent et minut, og prøv igen.
+error-internal = Der gik noget galt på serveren. Intet af det, du har skrevet, er gået tabt; prøv igen om lidt.
+error-method = Adressen kan ikke bruges på den måde.
+error-form-too-large = Formularen er for stor.
+error-bad-request = Forespørgslen kunne ikke forstås.
+error-form-invalid = Nogle felter i formularen mangler eller er ugyldige.
+error-wrong-credentials = E-mailadressen eller adgangskoden er forkert.
+error-title-missing = Giv venligst dokumentet en titel.
+error-no-such-account = Der findes ingen konto med denne e-mailadresse. Inviter personen med et link i stedet.
+error-email-taken = Der findes allerede en konto med denne e-mailadresse. Log ind for at tage imod invitationen.
+error-wrong-password = Den nuværende adgangskode er forkert.
+invalid-email = Skriv en gyldig e-mailadresse.
+invalid-name = Skriv et navn (højst 200 tegn).
+password-too-short = Adgangskoden skal være mindst 10 tegn.
+password-too-long = Adgangskoden er for lang.
+password-hash-failed = Adgangskoden kunne ikke gemmes. Prøv igen.
+invalid-token-name = Giv tokenet et navn (højst 100 tegn).
+not-a-member = Det kræver, at du er medlem af organisationen.
+last-admin = En organisation skal have mindst én administrator.
+title-too-long = Titlen er for lang (højst 300 tegn).
+unknown-language = Vælg tysk, dansk eller engelsk.
+team-of-another-organisation = Dette team hører til en anden organisation.
+note-too-long = Noten er for lang (højst 300 tegn).
+damaged-role = Gemte data er beskadiget; giv din administrator besked.
+damaged-grant = Gemte data er beskadiget; giv din administrator besked.
+damaged-invitation = Gemte data er beskadiget; giv din administrator besked.
+damaged-secret = Gemte data er beskadiget; giv din administrator besked.
+invitation-not-open = Invitationslinket er allerede brugt, er udløbet eller er trukket tilbage. Bed om et nyt.
 
-## Notices
-notice-shared = Access granted.
-notice-revoked = Access withdrawn.
-notice-saved = Saved.
-notice-removed = Removed.
-notice-joined = Welcome! You have joined the organisation.
-notice-password-changed = Your password has been changed. Your other sessions have been signed out.
+## Meddelelser
+notice-shared = Adgang givet.
+notice-revoked = Adgang fjernet.
+notice-saved = Gemt.
+notice-removed = Fjernet.
+notice-joined = Velkommen! Du er nu medlem af organisationen.
+notice-password-changed = Din adgangskode er ændret. Dine andre sessioner er logget ud.
 
-## Sign-in
-email = Email address
-password = Password
+## Log ind
+email = E-mailadresse
+password = Adgangskode
 
-## Documents
-my-documents = My documents
-no-documents = No documents yet. Create the first statement below, or ask a colleague to share one with you.
-title = Title
-title-example = e.g. Our principles
+## Dokumenter
+my-documents = Mine dokumenter
+no-documents = Ingen dokumenter endnu. Opret det første værdigrundlag herunder, eller bed en kollega om at dele et med dig.
+title = Titel
+title-example = f.eks. Vores værdier
 organisation = Organisation
-your-role = Your role
-created = Created
-untitled = Untitled
-new-statement = New statement
-document-language = Language of the text
-create = Create
-document-empty = This document has no text yet.
-document-url = Address for the sync client:
-role = Role
-role-reader = Reader
-role-commenter = Commenter
-role-editor = Editor
-role-owner = Owner
+your-role = Din rolle
+created = Oprettet
+untitled = Uden titel
+new-statement = Nyt værdigrundlag
+document-language = Tekstens sprog
+create = Opret
+document-empty = Dokumentet har endnu ingen tekst.
+document-url = Adresse til sync-klienten:
+role = Rolle
+role-reader = Læser
+role-commenter = Kommentator
+role-editor = Redaktør
+role-owner = Ejer
 
-## Sharing
-share = Share
-who-has-access = Who has access
-org-admins-own = The administrators of { $organisation } can always manage this document.
-person-or-team = Person or team
-actions = Actions
+## Deling
+share = Del
+who-has-access = Hvem har adgang
+org-admins-own = Administratorerne i { $organisation } kan altid administrere dette dokument.
+person-or-team = Person eller team
+actions = Handlinger
 team = Team
-external-reviewer = external reviewer
-revoke = Withdraw
-share-with-person = Share with a person
-share-person-hint = People from other organisations (for example peer reviewers) see only what is shared with them.
-share-with-team = Share with a team
-invite-reviewer = Invite a reviewer by link
-invite-reviewer-hint = For someone without an account: the link lets them create one and gives them this role on this document only. It works once and expires after 7 days.
-invitation-note = For whom (note)
-create-link = Create link
-invitation-link-once = Copy this link now and pass it on; it is shown only once.
-invitation-link = Invitation link
+external-reviewer = ekstern bedømmer
+revoke = Fjern
+share-with-person = Del med en person
+share-person-hint = Personer fra andre organisationer (f.eks. fagfællebedømmere) ser kun det, der er delt med dem.
+share-with-team = Del med et team
+invite-reviewer = Inviter en bedømmer med et link
+invite-reviewer-hint = Til en person uden konto: Med linket opretter personen en konto og får denne rolle på kun dette dokument. Linket virker én gang og udløber efter 7 dage.
+invitation-note = Til hvem (note)
+create-link = Opret link
+invitation-link-once = Kopier linket nu, og giv det videre; det vises kun én gang.
+invitation-link = Invitationslink
 
-## Organisations
-no-organisations = You are not a member of any organisation.
+## Organisationer
+no-organisations = Du er ikke medlem af nogen organisation.
 org-role-admin = Administrator
-org-role-member = Member
-audit-log = Audit log
-members = Members
-name = Name
-save = Save
-remove = Remove
+org-role-member = Medlem
+audit-log = Aktivitetslog
+members = Medlemmer
+name = Navn
+save = Gem
+remove = Fjern
 teams = Teams
-no-teams = No teams yet.
-new-team = New team
-invitations = Open invitations
-expires = Expires
-no-team = No team
-add-member = Add a member of the organisation
-add = Add
+no-teams = Ingen teams endnu.
+new-team = Nyt team
+invitations = Åbne invitationer
+expires = Udløber
+no-team = Intet team
+add-member = Tilføj et medlem af organisationen
+add = Tilføj
 
-## Audit log
-when = When
-who = Who
-what = What
-document = Document
-about = About
-detail = Detail
-server-admin = Server administration
-audit-organisation-created = Organisation created
-audit-member-role-set = Member role set
-audit-member-removed = Member removed
-audit-team-created = Team created
-audit-team-member-added = Added to team
-audit-team-member-removed = Removed from team
-audit-document-created = Document created
-audit-grant-set = Access granted or changed
-audit-grant-revoked = Access withdrawn
-audit-invitation-created = Invitation created
-audit-invitation-accepted = Invitation accepted
-audit-invitation-revoked = Invitation withdrawn
-audit-document-opened = Document opened
-audit-account-signed-in = Signed in
+## Aktivitetslog
+when = Hvornår
+who = Hvem
+what = Hvad
+document = Dokument
+about = Vedrørende
+detail = Detaljer
+server-admin = Serveradministration
+audit-organisation-created = Organisation oprettet
+audit-member-role-set = Medlemsrolle ændret
+audit-member-removed = Medlem fjernet
+audit-team-created = Team oprettet
+audit-team-member-added = Tilføjet til team
+audit-team-member-removed = Fjernet fra team
+audit-document-created = Dokument oprettet
+audit-grant-set = Adgang givet eller ændret
+audit-grant-revoked = Adgang fjernet
+audit-invitation-created = Invitation oprettet
+audit-invitation-accepted = Invitation modtaget
+audit-invitation-revoked = Invitation trukket tilbage
+audit-document-opened = Dokument åbnet
+audit-account-signed-in = Logget ind
 
-## Invitations
+## Invitationer
 invitation = Invitation
-invitation-member = You are invited to join { $organisation } as { $role }.
-invitation-document = You are invited to “{ $title }” of { $organisation } as { $role }.
-accept-as = Accept as { $email }.
-accept = Accept
-create-account = Create your account
-password-rule = At least 10 characters.
-create-account-and-accept = Create account and accept
-have-account = Already have an account?
+invitation-member = Du er inviteret til at blive en del af { $organisation } som { $role }.
+invitation-document = Du er inviteret til »{ $title }« fra { $organisation } som { $role }.
+accept-as = Tag imod som { $email }.
+accept = Tag imod
+create-account = Opret din konto
+password-rule = Mindst 10 tegn.
+create-account-and-accept = Opret konto, og tag imod
+have-account = Har du allerede en konto?
 
-## Account
-change-password = Change password
-current-password = Current password
-new-password = New password
+## Konto
+change-password = Skift adgangskode
+current-password = Nuværende adgangskode
+new-password = Ny adgangskode
 
-## API tokens
-tokens-hint = Tokens let scripts and the command-line client act as you. Treat them like passwords.
-token-shown-once = Copy this token now; it is shown only once.
-new-token = New token
-last-used = Last used
-never = never
-revoked = withdrawn
-token-name = What the token is for
-create-token = Create token
+## API-tokens
+tokens-hint = Med tokens kan scripts og kommandolinjeklienten handle på dine vegne. Pas på dem som på en adgangskode.
+token-shown-once = Kopier tokenet nu; det vises kun én gang.
+new-token = Nyt token
+last-used = Sidst brugt
+never = aldrig
+revoked = trukket tilbage
+token-name = Hvad tokenet skal bruges til
+create-token = Opret token
 
 ## Administration
-new-organisation = New organisation
-first-admin-email = Email address of its first administrator
-first-admin-hint = If this person has no account yet, you get an invitation link to pass on.
+new-organisation = Ny organisation
+first-admin-email = E-mailadresse på dens første administrator
+first-admin-hint = Hvis personen endnu ikke har en konto, får du et invitationslink, som du kan give videre.

@@ -1,177 +1,177 @@
-# Agora's user interface, English. The German (de) and Danish (da) files have the same keys.
+# Die Benutzeroberfläche von Agora auf Deutsch. Die englische (en) und die dänische (da) Datei haben dieselben Schlüssel.
 
-## Layout
-skip-to-content = Skip to content
-nav-label = Main
-nav-documents = Documents
-nav-organisations = Organisations
-nav-account = Account
-nav-tokens = API tokens
-nav-admin = Administration
-sign-in = Sign in
-sign-out = Sign out
-language = Language
+## Seitenrahmen
+skip-to-content = Zum Inhalt springen
+nav-label = Hauptmenü
+nav-documents = Dokumente
+nav-organisations = Organisationen
+nav-account = Konto
+nav-tokens = API-Token
+nav-admin = Verwaltung
+sign-in = Anmelden
+sign-out = Abmelden
+language = Sprache
 language-de = Deutsch
 language-da = Dansk
 language-en = English
-language-apply = Apply
-back-home = Back to the start page
+language-apply = Übernehmen
+back-home = Zur Startseite
 
-## Errors
+## Fehler
 error-status = Status
-error-not-found = This page does not exist, or you do not have access to it.
-error-forbidden = Your role does not allow this.
-error-sign-in-required = Please sign in first.
-error-csrf = This form has expired or did not come from Agora. Please reload the page and try again.
-error-conflict = This already exists.
-error-too-many-attempts = Too many attempts. Please wait a minute and try again.
-error-internal = Something went wrong on the server. Nothing you entered was lost; please try again shortly.
-error-method = This address cannot be used this way.
-error-form-too-large = The form is too large.
-error-bad-request = The request could not be understood.
-error-form-invalid = Some fields of the form are missing or invalid.
-error-wrong-credentials = The email address or the password is not right.
-error-title-missing = Please give the document a title.
-error-no-such-account = Nobody with this email address has an account. Invite them with a link instead.
-error-email-taken = An account with this email address exists already. Please sign in to accept.
-error-wrong-password = The current password is not right.
-invalid-email = Please enter a valid email address.
-invalid-name = Please enter a name (at most 200 characters).
-password-too-short = The password must have at least 10 characters.
-password-too-long = The password is too long.
-password-hash-failed = The password could not be saved. Please try again.
-invalid-token-name = Please give the token a name (at most 100 characters).
-not-a-member = This needs a member of the organisation.
-last-admin = An organisation needs at least one administrator.
-title-too-long = The title is too long (at most 300 characters).
-unknown-language = Please choose German, Danish or English.
-team-of-another-organisation = This team belongs to another organisation.
-note-too-long = The note is too long (at most 300 characters).
-damaged-role = Stored data is damaged; please tell your administrator.
-damaged-grant = Stored data is damaged; please tell your administrator.
-damaged-invitation = Stored data is damaged; please tell your administrator.
-damaged-secret = Stored data is damaged; please tell your administrator.
-invitation-not-open = This invitation link has been used, has expired or was withdrawn. Please ask for a new one.
+error-not-found = Diese Seite gibt es nicht, oder Sie haben keinen Zugriff darauf.
+error-forbidden = Ihre Rolle erlaubt das nicht.
+error-sign-in-required = Bitte melden Sie sich zuerst an.
+error-csrf = Dieses Formular ist abgelaufen oder stammt nicht von Agora. Bitte laden Sie die Seite neu und versuchen Sie es noch einmal.
+error-conflict = Das gibt es bereits.
+error-too-many-attempts = Zu viele Versuche. Bitte warten Sie eine Minute und versuchen Sie es dann erneut.
+error-internal = Auf dem Server ist etwas schiefgegangen. Ihre Eingaben sind nicht verloren; bitte versuchen Sie es gleich noch einmal.
+error-method = Diese Adresse lässt sich so nicht verwenden.
+error-form-too-large = Das Formular ist zu groß.
+error-bad-request = Die Anfrage war nicht verständlich.
+error-form-invalid = Einige Felder des Formulars fehlen oder sind ungültig.
+error-wrong-credentials = E-Mail-Adresse oder Passwort stimmen nicht.
+error-title-missing = Bitte geben Sie dem Dokument einen Titel.
+error-no-such-account = Mit dieser E-Mail-Adresse gibt es kein Konto. Laden Sie die Person stattdessen per Link ein.
+error-email-taken = Mit dieser E-Mail-Adresse gibt es bereits ein Konto. Bitte melden Sie sich an, um die Einladung anzunehmen.
+error-wrong-password = Das aktuelle Passwort stimmt nicht.
+invalid-email = Bitte geben Sie eine gültige E-Mail-Adresse ein.
+invalid-name = Bitte geben Sie einen Namen ein (höchstens 200 Zeichen).
+password-too-short = Das Passwort muss mindestens 10 Zeichen haben.
+password-too-long = Das Passwort ist zu lang.
+password-hash-failed = Das Passwort konnte nicht gespeichert werden. Bitte versuchen Sie es noch einmal.
+invalid-token-name = Bitte geben Sie dem Token einen Namen (höchstens 100 Zeichen).
+not-a-member = Dafür ist eine Mitgliedschaft in der Organisation nötig.
+last-admin = Eine Organisation braucht mindestens eine Administratorin oder einen Administrator.
+title-too-long = Der Titel ist zu lang (höchstens 300 Zeichen).
+unknown-language = Bitte wählen Sie Deutsch, Dänisch oder Englisch.
+team-of-another-organisation = Dieses Team gehört zu einer anderen Organisation.
+note-too-long = Die Notiz ist zu lang (höchstens 300 Zeichen).
+damaged-role = Gespeicherte Daten sind beschädigt; bitte informieren Sie Ihre Administration.
+damaged-grant = Gespeicherte Daten sind beschädigt; bitte informieren Sie Ihre Administration.
+damaged-invitation = Gespeicherte Daten sind beschädigt; bitte informieren Sie Ihre Administration.
+damaged-secret = Gespeicherte Daten sind beschädigt; bitte informieren Sie Ihre Administration.
+invitation-not-open = Dieser Einladungslink wurde schon verwendet, ist abgelaufen oder wurde zurückgezogen. Bitte fragen Sie nach einem neuen.
 
-## Notices
-notice-shared = Access granted.
-notice-revoked = Access withdrawn.
-notice-saved = Saved.
-notice-removed = Removed.
-notice-joined = Welcome! You have joined the organisation.
-notice-password-changed = Your password has been changed. Your other sessions have been signed out.
+## Hinweise
+notice-shared = Zugriff erteilt.
+notice-revoked = Zugriff entzogen.
+notice-saved = Gespeichert.
+notice-removed = Entfernt.
+notice-joined = Willkommen! Sie sind jetzt Mitglied der Organisation.
+notice-password-changed = Ihr Passwort wurde geändert. Ihre anderen Sitzungen wurden abgemeldet.
 
-## Sign-in
-email = Email address
-password = Password
+## Anmeldung
+email = E-Mail-Adresse
+password = Passwort
 
-## Documents
-my-documents = My documents
-no-documents = No documents yet. Create the first statement below, or ask a colleague to share one with you.
-title = Title
-title-example = e.g. Our principles
+## Dokumente
+my-documents = Meine Dokumente
+no-documents = Noch keine Dokumente. Legen Sie unten das erste Leitbild an, oder bitten Sie eine Kollegin oder einen Kollegen, eines mit Ihnen zu teilen.
+title = Titel
+title-example = z. B. Unsere Grundsätze
 organisation = Organisation
-your-role = Your role
-created = Created
-untitled = Untitled
-new-statement = New statement
-document-language = Language of the text
-create = Create
-document-empty = This document has no text yet.
-document-url = Address for the sync client:
-role = Role
-role-reader = Reader
-role-commenter = Commenter
-role-editor = Editor
-role-owner = Owner
+your-role = Ihre Rolle
+created = Angelegt
+untitled = Ohne Titel
+new-statement = Neues Leitbild
+document-language = Sprache des Textes
+create = Anlegen
+document-empty = Dieses Dokument hat noch keinen Text.
+document-url = Adresse für den Sync-Client:
+role = Rolle
+role-reader = Lesen
+role-commenter = Kommentieren
+role-editor = Bearbeiten
+role-owner = Verwalten
 
-## Sharing
-share = Share
-who-has-access = Who has access
-org-admins-own = The administrators of { $organisation } can always manage this document.
-person-or-team = Person or team
-actions = Actions
+## Teilen
+share = Teilen
+who-has-access = Wer Zugriff hat
+org-admins-own = Die Administrator*innen von { $organisation } können dieses Dokument immer verwalten.
+person-or-team = Person oder Team
+actions = Aktionen
 team = Team
-external-reviewer = external reviewer
-revoke = Withdraw
-share-with-person = Share with a person
-share-person-hint = People from other organisations (for example peer reviewers) see only what is shared with them.
-share-with-team = Share with a team
-invite-reviewer = Invite a reviewer by link
-invite-reviewer-hint = For someone without an account: the link lets them create one and gives them this role on this document only. It works once and expires after 7 days.
-invitation-note = For whom (note)
-create-link = Create link
-invitation-link-once = Copy this link now and pass it on; it is shown only once.
-invitation-link = Invitation link
+external-reviewer = externe*r Gutachter*in
+revoke = Entziehen
+share-with-person = Mit einer Person teilen
+share-person-hint = Personen aus anderen Organisationen (zum Beispiel Gutachter*innen) sehen nur, was mit ihnen geteilt wurde.
+share-with-team = Mit einem Team teilen
+invite-reviewer = Gutachter*in per Link einladen
+invite-reviewer-hint = Für jemanden ohne Konto: Mit dem Link legt die Person ein Konto an und erhält diese Rolle nur für dieses Dokument. Der Link gilt einmal und läuft nach 7 Tagen ab.
+invitation-note = Für wen (Notiz)
+create-link = Link erstellen
+invitation-link-once = Kopieren Sie diesen Link jetzt und geben Sie ihn weiter; er wird nur einmal angezeigt.
+invitation-link = Einladungslink
 
-## Organisations
-no-organisations = You are not a member of any organisation.
-org-role-admin = Administrator
-org-role-member = Member
-audit-log = Audit log
-members = Members
+## Organisationen
+no-organisations = Sie sind in keiner Organisation Mitglied.
+org-role-admin = Administration
+org-role-member = Mitglied
+audit-log = Protokoll
+members = Mitglieder
 name = Name
-save = Save
-remove = Remove
+save = Speichern
+remove = Entfernen
 teams = Teams
-no-teams = No teams yet.
-new-team = New team
-invitations = Open invitations
-expires = Expires
-no-team = No team
-add-member = Add a member of the organisation
-add = Add
+no-teams = Noch keine Teams.
+new-team = Neues Team
+invitations = Offene Einladungen
+expires = Läuft ab
+no-team = Kein Team
+add-member = Ein Mitglied der Organisation hinzufügen
+add = Hinzufügen
 
-## Audit log
-when = When
-who = Who
-what = What
-document = Document
-about = About
-detail = Detail
-server-admin = Server administration
-audit-organisation-created = Organisation created
-audit-member-role-set = Member role set
-audit-member-removed = Member removed
-audit-team-created = Team created
-audit-team-member-added = Added to team
-audit-team-member-removed = Removed from team
-audit-document-created = Document created
-audit-grant-set = Access granted or changed
-audit-grant-revoked = Access withdrawn
-audit-invitation-created = Invitation created
-audit-invitation-accepted = Invitation accepted
-audit-invitation-revoked = Invitation withdrawn
-audit-document-opened = Document opened
-audit-account-signed-in = Signed in
+## Protokoll
+when = Wann
+who = Wer
+what = Was
+document = Dokument
+about = Betrifft
+detail = Einzelheiten
+server-admin = Serververwaltung
+audit-organisation-created = Organisation angelegt
+audit-member-role-set = Rolle eines Mitglieds festgelegt
+audit-member-removed = Mitglied entfernt
+audit-team-created = Team angelegt
+audit-team-member-added = Zum Team hinzugefügt
+audit-team-member-removed = Aus dem Team entfernt
+audit-document-created = Dokument angelegt
+audit-grant-set = Zugriff erteilt oder geändert
+audit-grant-revoked = Zugriff entzogen
+audit-invitation-created = Einladung erstellt
+audit-invitation-accepted = Einladung angenommen
+audit-invitation-revoked = Einladung zurückgezogen
+audit-document-opened = Dokument geöffnet
+audit-account-signed-in = Angemeldet
 
-## Invitations
-invitation = Invitation
-invitation-member = You are invited to join { $organisation } as { $role }.
-invitation-document = You are invited to “{ $title }” of { $organisation } as { $role }.
-accept-as = Accept as { $email }.
-accept = Accept
-create-account = Create your account
-password-rule = At least 10 characters.
-create-account-and-accept = Create account and accept
-have-account = Already have an account?
+## Einladungen
+invitation = Einladung
+invitation-member = Sie sind eingeladen, { $organisation } als { $role } beizutreten.
+invitation-document = Sie sind zu „{ $title }“ von { $organisation } eingeladen, mit der Rolle { $role }.
+accept-as = Als { $email } annehmen.
+accept = Annehmen
+create-account = Legen Sie Ihr Konto an
+password-rule = Mindestens 10 Zeichen.
+create-account-and-accept = Konto anlegen und annehmen
+have-account = Sie haben schon ein Konto?
 
-## Account
-change-password = Change password
-current-password = Current password
-new-password = New password
+## Konto
+change-password = Passwort ändern
+current-password = Aktuelles Passwort
+new-password = Neues Passwort
 
-## API tokens
-tokens-hint = Tokens let scripts and the command-line client act as you. Treat them like passwords.
-token-shown-once = Copy this token now; it is shown only once.
-new-token = New token
-last-used = Last used
-never = never
-revoked = withdrawn
-token-name = What the token is for
-create-token = Create token
+## API-Token
+tokens-hint = Mit Token handeln Skripte und der Kommandozeilen-Client in Ihrem Namen. Behandeln Sie sie wie Passwörter.
+token-shown-once = Kopieren Sie dieses Token jetzt; es wird nur einmal angezeigt.
+new-token = Neues Token
+last-used = Zuletzt verwendet
+never = nie
+revoked = zurückgezogen
+token-name = Wofür das Token ist
+create-token = Token erstellen
 
-## Administration
-new-organisation = New organisation
-first-admin-email = Email address of its first administrator
-first-admin-hint = If this person has no account yet, you get an invitation link to pass on.
+## Verwaltung
+new-organisation = Neue Organisation
+first-admin-email = E-Mail-Adresse der ersten Administratorin oder des ersten Administrators
+first-admin-hint = Hat die Person noch kein Konto, erhalten Sie einen Einladungslink zum Weitergeben.
