@@ -38,12 +38,12 @@ impl SignedIn {
 
 /// The language for a request: the visitor's chosen language (a cookie set at sign-in and in
 /// settings), else the browser's preference, else the server's default.
-pub fn locale_of(parts_headers: &axum::http::HeaderMap, default: Locale) -> Locale {
-    let jar = CookieJar::from_headers(parts_headers);
+pub fn locale_of(headers: &axum::http::HeaderMap, default: Locale) -> Locale {
+    let jar = CookieJar::from_headers(headers);
     jar.get(LANGUAGE_COOKIE)
         .and_then(|c| Locale::from_code(c.value()))
         .or_else(|| {
-            parts_headers
+            headers
                 .get(header::ACCEPT_LANGUAGE)
                 .and_then(|v| v.to_str().ok())
                 .and_then(Locale::negotiate)
@@ -168,7 +168,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Whether the cookie that signs this visitor in names `SESSION_COOKIE` at all (for sign-out).
+/// The session cookie's value, if the browser sent one (for sign-out).
 pub fn session_cookie_value(headers: &axum::http::HeaderMap) -> Option<String> {
     CookieJar::from_headers(headers)
         .get(SESSION_COOKIE)
