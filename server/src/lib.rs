@@ -68,6 +68,12 @@ impl Server {
         let directory = Directory::new(sqlite.pool().clone());
         let store: Arc<dyn Store> = Arc::new(sqlite);
         admin::create_first_admin(&directory, &config.web).await?;
+        // A new installation without an administrator is set up in the browser, through a link
+        // only the operator sees (in the log).
+        let setup_code = (directory.account_count().await? == 0).then(|| {
+            use base64::Engine;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 18]>())
+        });
         let web = WebContext {
             csrf_key: directory.installation_secret("csrf").await?,
             default_language: config.web.default_language,
@@ -77,6 +83,7 @@ impl Server {
             public_origin,
             trust_proxy: config.web.trust_proxy,
             login_throttle: LoginThrottle::new(attempts),
+            setup_code: std::sync::Mutex::new(setup_code),
         };
         let storage_id = store.storage_id().await?;
         let stop = CancellationToken::new();
@@ -108,7 +115,24 @@ impl Server {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        tracing::info!(address = %listener.local_addr()?, "Agora is listening");
+        let address = listener.local_addr()?;
+        tracing::info!(%address, "Agora is listening");
+        let setup_code = self
+            .state
+            .web
+            .setup_code
+            .lock()
+            .expect("setup lock")
+            .clone();
+        if let Some(code) = setup_code {
+            let base = match &self.state.web.public_origin {
+                Some(origin) => origin.clone(),
+                None => format!("http://{address}"),
+            };
+            tracing::warn!(
+                "no account exists yet: create the first administrator at {base}/setup/{code}"
+            );
+        }
         let stop = self.stop.clone();
         let app = http::router(self.state.clone())
             .into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -98,6 +98,16 @@ impl TestServer {
 
     /// Starts a server on a given address (to come back on the same port after a restart).
     pub async fn start_on(addr: &str, data: &Path, extra: &[&str]) -> Self {
+        Self::launch(addr, data, extra, true).await
+    }
+
+    /// Starts a server on a data folder without provisioning the tester: a new installation
+    /// with no account (its `token` is empty).
+    pub async fn start_empty(data: &Path) -> Self {
+        Self::launch("127.0.0.1:0", data, &[], false).await
+    }
+
+    async fn launch(addr: &str, data: &Path, extra: &[&str], provision: bool) -> Self {
         let listener = TcpListener::bind(addr).await.expect("bind a loopback port");
         let addr = listener.local_addr().expect("local address");
         let stop = CancellationToken::new();
@@ -106,7 +116,11 @@ impl TestServer {
             .await
             .expect("open the server");
         let state = server.state().clone();
-        let token = provision_tester(&state.directory).await;
+        let token = if provision {
+            provision_tester(&state.directory).await
+        } else {
+            String::new()
+        };
         let stopped = stop.clone();
         let task = tokio::spawn(server.serve(listener, async move { stopped.cancelled().await }));
         Self {

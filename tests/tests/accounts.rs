@@ -54,6 +54,98 @@ async fn the_first_administrator_comes_from_the_environment_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_installation_is_set_up_in_the_browser_through_a_link_that_works_once() {
+    let data = tempfile::tempdir().unwrap();
+    let server = TestServer::start_empty(data.path()).await;
+    let code = server
+        .state
+        .web
+        .setup_code
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("a new installation has a setup code");
+    let base = server.base_url();
+    let mut guesser = Browser::new(&base);
+    assert_eq!(
+        guesser.get("/setup/guessed").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let mut operator = Browser::new(&base);
+    let form = operator.get(&format!("/setup/{code}")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    // A mistake can be corrected: the link still works after it.
+    let short = operator
+        .post(
+            &format!("/setup/{code}"),
+            &[
+                ("organisation", "Wohnverbund Nord"),
+                ("display_name", "Ada Admin"),
+                ("email", "ada@wohnverbund.test"),
+                ("password", "kurz"),
+            ],
+        )
+        .await;
+    assert!(short.location.unwrap().contains("error=password-too-short"));
+    assert_eq!(
+        operator.get(&format!("/setup/{code}")).await.status,
+        StatusCode::OK
+    );
+    let done = operator
+        .post(
+            &format!("/setup/{code}"),
+            &[
+                ("organisation", "Wohnverbund Nord"),
+                ("display_name", "Ada Admin"),
+                ("email", "ada@wohnverbund.test"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(done.location.as_deref(), Some("/?notice=notice-set-up"));
+    // Signed in at once, as administrator of the new organisation and of the installation.
+    let home = operator.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("Ada Admin"));
+    assert_eq!(operator.get("/admin").await.status, StatusCode::OK);
+    let directory = &server.state.directory;
+    let ada = directory
+        .account_by_email("ada@wohnverbund.test")
+        .await
+        .unwrap()
+        .unwrap();
+    let memberships = directory.memberships(ada.account_id).await.unwrap();
+    assert_eq!(memberships.len(), 1);
+    assert_eq!(memberships[0].1, OrgRole::Admin);
+
+    // The link is spent.
+    let mut late = Browser::new(&base);
+    assert_eq!(
+        late.get(&format!("/setup/{code}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let again = late
+        .post(
+            &format!("/setup/{code}"),
+            &[
+                ("organisation", "Übernahme"),
+                ("display_name", "Mallory"),
+                ("email", "mallory@example.test"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    assert_eq!(directory.account_count().await.unwrap(), 1);
+    server.stop().await;
+    // A restart with accounts offers no setup link.
+    let server = TestServer::start(data.path()).await;
+    assert!(server.state.web.setup_code.lock().unwrap().is_none());
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invitation_link_works_once_and_not_after_it_expires_or_is_withdrawn() {
     let (_data, server, cast) = Cast::on_new_server().await;
     let base = server.base_url();

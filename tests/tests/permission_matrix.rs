@@ -70,6 +70,19 @@ fn rows() -> Vec<Row> {
         ),
         row("POST", "/logout", Form(&[]), EVERYONE),
         row("POST", "/language", Form(&[("language", "da")]), EVERYONE),
+        // The installation has accounts, so no setup code opens these.
+        row("GET", "/setup/{code}", None, [N; 8]),
+        row(
+            "POST",
+            "/setup/{code}",
+            Form(&[
+                ("organisation", "Übernahme"),
+                ("display_name", "Mallory"),
+                ("email", "mallory@example.test"),
+                ("password", "{password}"),
+            ]),
+            [N; 8],
+        ),
         row("GET", "/", None, SIGNED_IN),
         row(
             "POST",
@@ -234,6 +247,7 @@ fn fill(text: &str, cast: &Cast) -> String {
         .replace("{reader_email}", &reader.account.email)
         .replace("{reader_id}", &reader.account.account_id.to_string())
         .replace("{password}", PASSWORD)
+        .replace("{code}", "a-guessed-setup-code")
 }
 
 fn browser(server: &TestServer, cast: &Cast, role: Role) -> Browser {

@@ -175,3 +175,9 @@ create-token = Opret token
 new-organisation = Ny organisation
 first-admin-email = E-mailadresse på dens første administrator
 first-admin-hint = Hvis personen endnu ikke har en konto, får du et invitationslink, som du kan give videre.
+
+## Første start
+setup-title = Opsæt Agora
+setup-intro = Denne installation har endnu ingen konto. Opret den første administrator og din organisation; alle andre inviterer du bagefter.
+setup-create = Opret administrator og organisation
+notice-set-up = Agora er sat op. Inviter dine kolleger fra organisationens side.

@@ -175,3 +175,9 @@ create-token = Token erstellen
 new-organisation = Neue Organisation
 first-admin-email = E-Mail-Adresse der ersten Administratorin oder des ersten Administrators
 first-admin-hint = Hat die Person noch kein Konto, erhalten Sie einen Einladungslink zum Weitergeben.
+
+## Erster Start
+setup-title = Agora einrichten
+setup-intro = Diese Installation hat noch kein Konto. Legen Sie die erste Administratorin oder den ersten Administrator und Ihre Organisation an; alle anderen laden Sie danach ein.
+setup-create = Administration und Organisation anlegen
+notice-set-up = Agora ist eingerichtet. Laden Sie Ihre Kolleg*innen auf der Seite der Organisation ein.

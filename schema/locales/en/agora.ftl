@@ -175,3 +175,9 @@ create-token = Create token
 new-organisation = New organisation
 first-admin-email = Email address of its first administrator
 first-admin-hint = If this person has no account yet, you get an invitation link to pass on.
+
+## First start
+setup-title = Set up Agora
+setup-intro = This installation has no account yet. Create the first administrator and your organisation; you can invite everyone else afterwards.
+setup-create = Create administrator and organisation
+notice-set-up = Agora is set up. Invite your colleagues from the organisation's page.

@@ -19,12 +19,12 @@ pub mod throttle;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
-use self::pages::{account, admin, documents, invitations, organisations, sharing, sign_in};
+use self::pages::{account, admin, documents, invitations, organisations, setup, sharing, sign_in};
 pub use self::route_book::Route;
 use self::route_book::RouteBook;
 use crate::AppState;
@@ -40,6 +40,8 @@ fn route_book() -> RouteBook {
         .post("/login", post(sign_in::login))
         .post("/logout", post(sign_in::logout))
         .post("/language", post(sign_in::set_language))
+        .get("/setup/{code}", get(setup::show))
+        .post("/setup/{code}", post(setup::create_first_administrator))
         // Documents.
         .get("/", get(documents::list))
         .post("/documents", post(documents::create))
@@ -120,7 +122,10 @@ pub fn router(state: AppState) -> Router {
             security::anonymous_cookie,
         ))
         .layer(from_fn_with_state(state.clone(), security::render_errors))
-        .layer(from_fn(security::security_headers))
+        .layer(from_fn_with_state(
+            state.clone(),
+            security::security_headers,
+        ))
         .with_state(state)
 }
 

@@ -36,6 +36,9 @@ pub struct WebContext {
     /// Client addresses come from `X-Forwarded-For`.
     pub trust_proxy: bool,
     pub login_throttle: LoginThrottle,
+    /// While the installation has no account: the secret part of the link that creates the
+    /// first administrator (printed in the log at start-up). Taken once used.
+    pub setup_code: std::sync::Mutex<Option<String>>,
 }
 
 /// A new anonymous cookie value issued on this request (the handler's CSRF token binds to it).
@@ -78,9 +81,20 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
                    connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
                    form-action 'self'; frame-ancestors 'none'";
 
-pub async fn security_headers(request: Request, next: Next) -> Response {
+pub async fn security_headers(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if state.web.secure_cookies {
+        // Served over TLS (the public URL is https): browsers keep to https from now on.
+        headers.insert(
+            "strict-transport-security",
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     for (name, value) in [
         ("content-security-policy", CSP),
         ("x-content-type-options", "nosniff"),

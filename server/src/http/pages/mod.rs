@@ -6,6 +6,7 @@ pub mod admin;
 pub mod documents;
 pub mod invitations;
 pub mod organisations;
+pub mod setup;
 pub mod sharing;
 pub mod sign_in;
 
