@@ -119,6 +119,8 @@ async fn scripts_in_every_text_field_are_shown_escaped() {
         ] {
             assert!(page.headers.contains_key(header), "{path} lacks {header}");
         }
+        // `no-referrer` would make browsers send `Origin: null` with our own forms.
+        assert_eq!(page.headers["referrer-policy"], "same-origin");
         let csp = page.headers["content-security-policy"].to_str().unwrap();
         assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"));
     }

@@ -99,8 +99,10 @@ pub async fn security_headers(
         ("content-security-policy", CSP),
         ("x-content-type-options", "nosniff"),
         ("x-frame-options", "DENY"),
-        // Invitation links carry their secret in the path: never pass it on.
-        ("referrer-policy", "no-referrer"),
+        // Invitation links carry their secret in the path: never pass it to another site.
+        // (Not `no-referrer`: with it, browsers send `Origin: null` on form posts, and our own
+        // forms would fail the same-origin check.)
+        ("referrer-policy", "same-origin"),
         ("cross-origin-opener-policy", "same-origin"),
     ] {
         headers.insert(name, HeaderValue::from_static(value));
