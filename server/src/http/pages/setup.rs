@@ -39,6 +39,10 @@ pub async fn show(
     Query(feedback): Query<Feedback>,
 ) -> HttpResult<Response> {
     check_code(&state, &code)?;
+    // Accounts made meanwhile on the command line end the setup too.
+    if state.directory.account_count().await? > 0 {
+        return Err(HttpError::NotFound);
+    }
     render(&SetupPage {
         page: Page::of(&visitor, feedback),
         code,
