@@ -130,6 +130,16 @@ pub fn after_form(path: &str, result: HttpResult<&'static str>) -> HttpResult<Re
     }
 }
 
+/// Redirects back to `path` after a directory change: with `notice` when it worked, with the
+/// error's message when the visitor can fix the input.
+pub fn form_done<T>(
+    path: &str,
+    result: crate::directory::DirectoryResult<T>,
+    notice: &'static str,
+) -> HttpResult<Response> {
+    after_form(path, result.map(|_| notice).map_err(Into::into))
+}
+
 /// A page for an error: the status and a plain message, never internal detail.
 #[derive(Template)]
 #[template(path = "error.html")]

@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::request::Parts;
 use axum::response::Response;
 
-use super::{after_form, render, Feedback, Page};
+use super::{after_form, form_done, render, Feedback, Page};
 use crate::directory::{
     Account, AccountId, AuditEvent, Invitation, InvitationKind, Member, NewInvitation, OrgRole,
     Organisation, OrganisationId, Team, TeamId, INVITATION_LIFETIME,
@@ -168,10 +168,8 @@ pub async fn revoke_invitation(
     let result = state
         .directory
         .revoke_invitation(id, invitation, visitor.account())
-        .await
-        .map(|()| "notice-revoked")
-        .map_err(Into::into);
-    after_form(&format!("/organisations/{id}"), result)
+        .await;
+    form_done(&format!("/organisations/{id}"), result, "notice-revoked")
 }
 
 #[derive(serde::Deserialize)]
@@ -193,10 +191,8 @@ pub async fn set_role(
     let result = state
         .directory
         .set_member_role(id, account, form.role, Some(visitor.account()))
-        .await
-        .map(|()| "notice-saved")
-        .map_err(Into::into);
-    after_form(&format!("/organisations/{id}"), result)
+        .await;
+    form_done(&format!("/organisations/{id}"), result, "notice-saved")
 }
 
 pub async fn remove_member(
@@ -209,10 +205,8 @@ pub async fn remove_member(
     let result = state
         .directory
         .remove_member(id, account, Some(visitor.account()))
-        .await
-        .map(|()| "notice-removed")
-        .map_err(Into::into);
-    after_form(&format!("/organisations/{id}"), result)
+        .await;
+    form_done(&format!("/organisations/{id}"), result, "notice-removed")
 }
 
 #[derive(serde::Deserialize)]
@@ -230,10 +224,8 @@ pub async fn create_team(
     let result = state
         .directory
         .create_team(id, &form.name, Some(visitor.account()))
-        .await
-        .map(|_| "notice-saved")
-        .map_err(Into::into);
-    after_form(&format!("/organisations/{id}"), result)
+        .await;
+    form_done(&format!("/organisations/{id}"), result, "notice-saved")
 }
 
 /// A team of an organisation the visitor administers.
@@ -292,13 +284,9 @@ pub async fn add_team_member(
     let result = state
         .directory
         .add_team_member(&team, form.account, Some(visitor.account()))
-        .await
-        .map(|()| "notice-saved")
-        .map_err(Into::into);
-    after_form(
-        &format!("/organisations/{id}/teams/{}", team.team_id),
-        result,
-    )
+        .await;
+    let back = format!("/organisations/{id}/teams/{}", team.team_id);
+    form_done(&back, result, "notice-saved")
 }
 
 pub async fn remove_team_member(
@@ -311,13 +299,9 @@ pub async fn remove_team_member(
     let result = state
         .directory
         .remove_team_member(&team, account, Some(visitor.account()))
-        .await
-        .map(|()| "notice-removed")
-        .map_err(Into::into);
-    after_form(
-        &format!("/organisations/{id}/teams/{}", team.team_id),
-        result,
-    )
+        .await;
+    let back = format!("/organisations/{id}/teams/{}", team.team_id);
+    form_done(&back, result, "notice-removed")
 }
 
 #[derive(Template)]
