@@ -6,8 +6,8 @@ use std::path::Path;
 use anyhow::{bail, Context};
 
 use crate::config::{AdminCommand, WebConfig};
-use crate::directory::{Directory, NewAccount};
-use crate::store::{SqliteStore, Synchronous};
+use crate::directory::{Directory, NewAccount, NewDocument, OrganisationId};
+use crate::store::{SqliteStore, Store, Synchronous};
 
 pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
     match command {
@@ -67,15 +67,62 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
                 organisation.name, organisation.organisation_id, admin.email
             );
         }
+        AdminCommand::AdoptDocuments {
+            data,
+            organisation,
+            owner_email,
+        } => {
+            let (store, directory) = open_store(&data.data).await?;
+            let Some(owner) = directory.account_by_email(&owner_email).await? else {
+                bail!("no account has the email {owner_email}");
+            };
+            let organisation = OrganisationId(organisation);
+            directory
+                .organisation(organisation)
+                .await
+                .with_context(|| format!("no organisation has the number {organisation}"))?;
+            if directory
+                .org_role(owner.account_id, organisation)
+                .await?
+                .is_none()
+            {
+                bail!("{owner_email} is not a member of organisation {organisation}");
+            }
+            let mut adopted = 0;
+            for id in store.document_ids().await? {
+                if directory.document_info(id).await?.is_some() {
+                    continue;
+                }
+                let new = NewDocument {
+                    id,
+                    organisation,
+                    title: "",
+                    language: None,
+                };
+                directory
+                    .create_document(new, &owner)
+                    .await
+                    .with_context(|| format!("cannot adopt {id}"))?;
+                adopted += 1;
+            }
+            println!(
+                "{adopted} unowned document(s) now belong to organisation {organisation}, owned by {owner_email}"
+            );
+        }
     }
     Ok(())
 }
 
-async fn open(data: &Path) -> anyhow::Result<Directory> {
+async fn open_store(data: &Path) -> anyhow::Result<(SqliteStore, Directory)> {
     let store = SqliteStore::open(data, Synchronous::Full)
         .await
         .with_context(|| format!("cannot open the data folder {}", data.display()))?;
-    Ok(Directory::new(store.pool().clone()))
+    let directory = Directory::new(store.pool().clone());
+    Ok((store, directory))
+}
+
+async fn open(data: &Path) -> anyhow::Result<Directory> {
+    Ok(open_store(data).await?.1)
 }
 
 /// The first line of a password file, without its line ending.

@@ -67,6 +67,17 @@ pub enum AdminCommand {
         #[arg(long)]
         admin_email: String,
     },
+    /// Give every stored document without an owner (written before accounts existed) to an
+    /// organisation, owned by one of its members; until then nobody can open them.
+    AdoptDocuments {
+        #[command(flatten)]
+        data: DataFolder,
+        /// The organisation's number, as `create-organisation` printed it.
+        #[arg(long)]
+        organisation: i64,
+        #[arg(long)]
+        owner_email: String,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

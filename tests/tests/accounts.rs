@@ -524,3 +524,55 @@ async fn pages_speak_the_visitors_language() {
     assert_eq!(stored.locale.as_deref(), Some("da"));
     server.stop().await;
 }
+
+/// Documents stored before accounts existed have no owner and nobody can open them, until
+/// `agora admin adopt-documents` gives them to an organisation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documents_from_before_accounts_are_adopted_from_the_command_line() {
+    let (data, server, cast) = Cast::on_new_server().await;
+    let id = agora_schema::DocumentId::random();
+    let old = agora_tests::editing::document_with_text("Aus der Zeit vor den Konten");
+    server.state.store.append(id, &old.save()).await.unwrap();
+    let owner = cast.client(&server, Role::Owner).await;
+    assert!(
+        owner.find(id).await.is_err(),
+        "an unowned document was served"
+    );
+    server.stop().await;
+
+    let binary = agora_tests::server::agora_binary();
+    let adopt = |email: &str| {
+        std::process::Command::new(&binary)
+            .args(["admin", "adopt-documents", "--data"])
+            .arg(data.path())
+            .args([
+                "--organisation",
+                &cast.organisation_a.organisation_id.to_string(),
+            ])
+            .args(["--owner-email", email])
+            .output()
+            .unwrap()
+    };
+    // Only a member of the organisation can own its documents.
+    let refused = adopt("ole@plejecenter.test");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not a member"));
+    let adopted = adopt("olga@wohnverbund.test");
+    assert!(
+        adopted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&adopted.stderr)
+    );
+    assert!(String::from_utf8_lossy(&adopted.stdout).starts_with("1 unowned document(s)"));
+
+    let server = TestServer::start(data.path()).await;
+    let owner = cast.client(&server, Role::Owner).await;
+    let found = owner.find(id).await.expect("the adopted document opens");
+    assert_eq!(found.text(), "Aus der Zeit vor den Konten");
+    let reader = cast.client(&server, Role::Reader).await;
+    assert!(
+        reader.find(id).await.is_err(),
+        "adoption shared it with everyone"
+    );
+    server.stop().await;
+}
