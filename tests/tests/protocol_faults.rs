@@ -245,3 +245,81 @@ async fn idle_documents_leave_memory_and_come_back_whole() {
     assert_unchanged(&server, id, &before).await;
     server.stop().await;
 }
+
+/// automerge-repo clients pass on other peers' ephemeral messages (presence) under the original
+/// sender's id. Such a copy is dropped quietly: the connection stays open, and nobody hears the
+/// message twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forwarded_ephemeral_message_is_dropped_without_closing_the_connection() {
+    use agora_schema::EphemeralMessage;
+    use agora_tests::raw_peer::Received;
+
+    let data = tempfile::tempdir().unwrap();
+    let server = TestServer::start(data.path()).await;
+    let mut doc = agora_tests::editing::document_with_text("Präsenz");
+    let id = agora_schema::DocumentId::random();
+    let mut owner = RawPeer::joined(&server.sync_url()).await;
+    owner
+        .sync_doc(id, &mut doc, &mut automerge::sync::State::new())
+        .await;
+    let mut forwarder = RawPeer::joined(&server.sync_url()).await;
+    forwarder
+        .sync_doc(
+            id,
+            &mut automerge::Automerge::new(),
+            &mut automerge::sync::State::new(),
+        )
+        .await;
+
+    let ephemeral = |sender: &RawPeer, count| {
+        Message::Ephemeral(EphemeralMessage {
+            sender_id: sender.peer_id.clone(),
+            target_id: sender.server_peer.clone().unwrap(),
+            document_id: id,
+            session_id: "presence".into(),
+            count,
+            data: vec![0xa0],
+        })
+    };
+    // The owner's heartbeat reaches the forwarder, which passes it on, as npm clients do.
+    owner.send(&ephemeral(&owner, 1)).await;
+    let heard = loop {
+        match forwarder
+            .recv_within(std::time::Duration::from_secs(5))
+            .await
+        {
+            Received::Message(Message::Ephemeral(message)) => break message,
+            Received::Message(_) => continue,
+            other => panic!("the forwarder did not hear the heartbeat: {other:?}"),
+        }
+    };
+    forwarder.send(&Message::Ephemeral(heard)).await;
+    // The forwarder stays connected, and its own messages still go through.
+    forwarder.send(&ephemeral(&forwarder, 1)).await;
+    let mut heard_by_owner = Vec::new();
+    loop {
+        match owner
+            .recv_within(std::time::Duration::from_millis(700))
+            .await
+        {
+            Received::Message(Message::Ephemeral(message)) => {
+                heard_by_owner.push(message.sender_id)
+            }
+            Received::Message(_) => continue,
+            Received::Nothing => break,
+            other => panic!("unexpected: {other:?}"),
+        }
+    }
+    assert_eq!(
+        heard_by_owner,
+        vec![forwarder.peer_id.clone()],
+        "copies were relayed"
+    );
+    assert!(matches!(
+        forwarder
+            .recv_within(std::time::Duration::from_millis(300))
+            .await,
+        Received::Nothing
+    ));
+    server.stop().await;
+}

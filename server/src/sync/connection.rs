@@ -187,8 +187,11 @@ impl Reader<'_> {
                     .await
             }
             Message::Ephemeral(message) => {
+                // automerge-repo clients pass on other peers' ephemeral messages under their
+                // original sender. We relayed the original already; a copy is dropped quietly
+                // (closing would cut the client off every presence heartbeat).
                 if message.sender_id != peer {
-                    return Err(wrong_sender(&message.sender_id));
+                    return Ok(());
                 }
                 let id = message.document_id;
                 // Presence is for those who may read the document; others are not told why.
