@@ -4,7 +4,7 @@
 use agora_schema::DocumentId;
 use sqlx::SqliteConnection;
 
-use super::{Account, AccountId, Directory, DirectoryResult, OrganisationId};
+use super::{Account, AccountId, Directory, DirectoryResult, DocRole, OrganisationId};
 
 /// One thing to record.
 pub struct AuditRecord<'a> {
@@ -16,6 +16,39 @@ pub struct AuditRecord<'a> {
     pub action: &'static str,
     pub subject: Option<String>,
     pub detail: Option<String>,
+}
+
+impl<'a> AuditRecord<'a> {
+    pub fn new(action: &'static str, actor: Option<&'a Account>) -> Self {
+        Self {
+            actor,
+            organisation: None,
+            document: None,
+            action,
+            subject: None,
+            detail: None,
+        }
+    }
+
+    pub fn in_organisation(mut self, organisation: impl Into<Option<OrganisationId>>) -> Self {
+        self.organisation = organisation.into();
+        self
+    }
+
+    pub fn on_document(mut self, document: impl Into<Option<DocumentId>>) -> Self {
+        self.document = document.into();
+        self
+    }
+
+    pub fn about(mut self, subject: impl Into<Option<String>>) -> Self {
+        self.subject = subject.into();
+        self
+    }
+
+    pub fn detail(mut self, detail: impl Into<Option<String>>) -> Self {
+        self.detail = detail.into();
+        self
+    }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
@@ -58,6 +91,33 @@ impl Directory {
     pub async fn record(&self, record: AuditRecord<'_>) -> DirectoryResult<()> {
         let mut connection = self.pool.acquire().await?;
         self::record(&mut connection, record).await?;
+        Ok(())
+    }
+
+    /// Records that `account` opened a document in `role` (`via`: a page, a session, a token),
+    /// under the document's organisation, in one statement.
+    pub async fn record_opened(
+        &self,
+        account: &Account,
+        document: DocumentId,
+        role: DocRole,
+        via: &str,
+    ) -> DirectoryResult<()> {
+        sqlx::query(
+            "insert into audit_event
+                 (at, actor_id, actor_email, organisation_id, document_id, action, subject, detail)
+             values (?, ?, ?, (select organisation_id from document_info where document_id = ?),
+                     ?, 'document.opened', ?, ?)",
+        )
+        .bind(super::now_ms())
+        .bind(account.account_id)
+        .bind(&account.email)
+        .bind(document.to_string())
+        .bind(document.to_string())
+        .bind(format!("account:{}", account.account_id))
+        .bind(format!("{role} via {via}"))
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

@@ -139,14 +139,11 @@ impl Directory {
         .await?;
         record(
             &mut tx,
-            AuditRecord {
-                actor: Some(by),
-                organisation: Some(new.organisation),
-                document: Some(new.id),
-                action: "document.created",
-                subject: Some(format!("account:{}", by.account_id)),
-                detail: Some("owner".to_owned()),
-            },
+            AuditRecord::new("document.created", Some(by))
+                .in_organisation(new.organisation)
+                .on_document(new.id)
+                .about(format!("account:{}", by.account_id))
+                .detail("owner".to_owned()),
         )
         .await?;
         tx.commit().await?;
@@ -342,17 +339,14 @@ impl Directory {
         .await?;
         record(
             &mut tx,
-            AuditRecord {
-                actor: Some(by),
-                organisation: Some(document.organisation_id),
-                document: Some(document.document_id),
-                action: "grant.set",
-                subject: Some(subject_label(subject)),
-                detail: Some(match previous {
+            AuditRecord::new("grant.set", Some(by))
+                .in_organisation(document.organisation_id)
+                .on_document(document.document_id)
+                .about(subject_label(subject))
+                .detail(match previous {
                     Some(previous) => format!("{previous} -> {role}"),
                     None => role.to_string(),
                 }),
-            },
         )
         .await?;
         tx.commit().await?;
@@ -386,14 +380,11 @@ impl Directory {
         };
         record(
             &mut tx,
-            AuditRecord {
-                actor: Some(by),
-                organisation: Some(document.organisation_id),
-                document: Some(document.document_id),
-                action: "grant.revoked",
-                subject: Some(subject_label(subject)),
-                detail: Some(role),
-            },
+            AuditRecord::new("grant.revoked", Some(by))
+                .in_organisation(document.organisation_id)
+                .on_document(document.document_id)
+                .about(subject_label(subject))
+                .detail(role),
         )
         .await?;
         tx.commit().await?;

@@ -161,17 +161,14 @@ impl Directory {
         .await?;
         record(
             &mut tx,
-            AuditRecord {
-                actor: Some(by),
-                organisation: Some(new.organisation),
-                document: match new.kind {
+            AuditRecord::new("invitation.created", Some(by))
+                .in_organisation(new.organisation)
+                .on_document(match new.kind {
                     InvitationKind::Document { document, .. } => Some(document),
                     InvitationKind::Member { .. } => None,
-                },
-                action: "invitation.created",
-                subject: Some(format!("invitation:{id}")),
-                detail: Some(format!("{kind} {role}")),
-            },
+                })
+                .about(format!("invitation:{id}"))
+                .detail(format!("{kind} {role}")),
         )
         .await?;
         tx.commit().await?;
@@ -297,17 +294,13 @@ impl Directory {
         }
         record(
             &mut tx,
-            AuditRecord {
-                actor: Some(account),
-                organisation: Some(invitation.organisation_id),
-                document: match invitation.kind {
+            AuditRecord::new("invitation.accepted", Some(account))
+                .in_organisation(invitation.organisation_id)
+                .on_document(match invitation.kind {
                     InvitationKind::Document { document, .. } => Some(document),
                     InvitationKind::Member { .. } => None,
-                },
-                action: "invitation.accepted",
-                subject: Some(format!("invitation:{id}")),
-                detail: None,
-            },
+                })
+                .about(format!("invitation:{id}")),
         )
         .await?;
         tx.commit().await?;
@@ -337,14 +330,9 @@ impl Directory {
         }
         record(
             &mut tx,
-            AuditRecord {
-                actor: Some(by),
-                organisation: Some(organisation),
-                document: None,
-                action: "invitation.revoked",
-                subject: Some(format!("invitation:{id}")),
-                detail: None,
-            },
+            AuditRecord::new("invitation.revoked", Some(by))
+                .in_organisation(organisation)
+                .about(format!("invitation:{id}")),
         )
         .await?;
         tx.commit().await?;

@@ -75,14 +75,10 @@ impl Directory {
         }
         record(
             &mut tx,
-            AuditRecord {
-                actor: by,
-                organisation: Some(id),
-                document: None,
-                action: "organisation.created",
-                subject: admin.map(|admin| format!("account:{admin}")),
-                detail: Some(name.to_owned()),
-            },
+            AuditRecord::new("organisation.created", by)
+                .in_organisation(id)
+                .about(admin.map(|admin| format!("account:{admin}")))
+                .detail(name.to_owned()),
         )
         .await?;
         tx.commit().await?;
@@ -196,14 +192,10 @@ impl Directory {
         ensure_an_admin(&mut tx, organisation).await?;
         record(
             &mut tx,
-            AuditRecord {
-                actor: by,
-                organisation: Some(organisation),
-                document: None,
-                action: "member.role-set",
-                subject: Some(format!("account:{account}")),
-                detail: Some(role.as_str().to_owned()),
-            },
+            AuditRecord::new("member.role-set", by)
+                .in_organisation(organisation)
+                .about(format!("account:{account}"))
+                .detail(role.as_str().to_owned()),
         )
         .await?;
         tx.commit().await?;
@@ -248,14 +240,9 @@ impl Directory {
         .await?;
         record(
             &mut tx,
-            AuditRecord {
-                actor: by,
-                organisation: Some(organisation),
-                document: None,
-                action: "member.removed",
-                subject: Some(format!("account:{account}")),
-                detail: None,
-            },
+            AuditRecord::new("member.removed", by)
+                .in_organisation(organisation)
+                .about(format!("account:{account}")),
         )
         .await?;
         tx.commit().await?;
@@ -299,14 +286,10 @@ impl Directory {
         .map_err(conflict_or)?;
         record(
             &mut tx,
-            AuditRecord {
-                actor: by,
-                organisation: Some(organisation),
-                document: None,
-                action: "team.created",
-                subject: Some(format!("team:{team_id}")),
-                detail: Some(name.to_owned()),
-            },
+            AuditRecord::new("team.created", by)
+                .in_organisation(organisation)
+                .about(format!("team:{team_id}"))
+                .detail(name.to_owned()),
         )
         .await?;
         tx.commit().await?;
@@ -353,14 +336,10 @@ impl Directory {
         .await?;
         record(
             &mut tx,
-            AuditRecord {
-                actor: by,
-                organisation: Some(team.organisation_id),
-                document: None,
-                action: "team.member-added",
-                subject: Some(format!("account:{account}")),
-                detail: Some(format!("team:{}", team.team_id)),
-            },
+            AuditRecord::new("team.member-added", by)
+                .in_organisation(team.organisation_id)
+                .about(format!("account:{account}"))
+                .detail(format!("team:{}", team.team_id)),
         )
         .await?;
         tx.commit().await?;
@@ -385,14 +364,10 @@ impl Directory {
         }
         record(
             &mut tx,
-            AuditRecord {
-                actor: by,
-                organisation: Some(team.organisation_id),
-                document: None,
-                action: "team.member-removed",
-                subject: Some(format!("account:{account}")),
-                detail: Some(format!("team:{}", team.team_id)),
-            },
+            AuditRecord::new("team.member-removed", by)
+                .in_organisation(team.organisation_id)
+                .about(format!("account:{account}"))
+                .detail(format!("team:{}", team.team_id)),
         )
         .await?;
         tx.commit().await?;

@@ -51,6 +51,23 @@ pub fn locale_of(headers: &axum::http::HeaderMap, default: Locale) -> Locale {
         .unwrap_or(default)
 }
 
+/// The page visitor's principal, found once per request: extractors that run after the first
+/// (a `SignedIn` and then a `CsrfForm`) reuse it rather than ask the database again.
+#[derive(Clone)]
+struct PagePrincipal(Option<Principal>);
+
+async fn page_principal(
+    state: &AppState,
+    parts: &mut Parts,
+) -> Result<Option<Principal>, HttpError> {
+    if let Some(PagePrincipal(principal)) = parts.extensions.get::<PagePrincipal>() {
+        return Ok(principal.clone());
+    }
+    let principal = authenticate(&state.directory, parts, Accept::Cookie).await?;
+    parts.extensions.insert(PagePrincipal(principal.clone()));
+    Ok(principal)
+}
+
 /// The CSRF token of whatever identifies this browser: its session, or before sign-in, its
 /// anonymous cookie. An attacker's page can neither read it nor compute it.
 fn csrf_token(key: &[u8], binding: &[u8]) -> String {
@@ -88,7 +105,7 @@ impl FromRequestParts<AppState> for Visitor {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let principal = authenticate(&state.directory, parts, Accept::Cookie).await?;
+        let principal = page_principal(state, parts).await?;
         let tr = Tr::new(locale_of(&parts.headers, state.web.default_language));
         let csrf = csrf_binding(parts, principal.as_ref())
             .map(|binding| csrf_token(&state.web.csrf_key, &binding))
@@ -142,11 +159,11 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        let (parts, body) = request.into_parts();
+        let (mut parts, body) = request.into_parts();
         if parts.method != Method::POST || !request_origin_allowed(&parts, &state.web) {
             return Err(HttpError::CsrfRefused);
         }
-        let principal = authenticate(&state.directory, &parts, Accept::Cookie).await?;
+        let principal = page_principal(&state, &mut parts).await?;
         let expected = csrf_binding(&parts, principal.as_ref())
             .map(|binding| csrf_token(&state.web.csrf_key, &binding))
             .ok_or(HttpError::CsrfRefused)?;

@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::{render, Feedback, Page};
-use crate::directory::{AuditRecord, DocRole, ListedDocument, Organisation, OrganisationId};
+use crate::directory::{DocRole, ListedDocument, Organisation, OrganisationId};
 use crate::http::context::{CsrfForm, SignedIn};
 use crate::http::error::{HttpError, HttpResult};
 use crate::statements;
@@ -117,14 +117,7 @@ pub async fn view(
     let organisation = state.directory.organisation(info.organisation_id).await?;
     state
         .directory
-        .record(AuditRecord {
-            actor: Some(visitor.account()),
-            organisation: Some(info.organisation_id),
-            document: Some(id),
-            action: "document.opened",
-            subject: Some(format!("account:{}", visitor.account().account_id)),
-            detail: Some(format!("{role} via page")),
-        })
+        .record_opened(visitor.account(), id, role, "page")
         .await?;
     let page = Page::signed_in(&visitor, feedback);
     let title = if info.title.is_empty() {

@@ -90,14 +90,7 @@ pub async fn login(
     let session = state.directory.create_session(account.account_id).await?;
     state
         .directory
-        .record(AuditRecord {
-            actor: Some(&account),
-            organisation: None,
-            document: None,
-            action: "account.signed-in",
-            subject: None,
-            detail: None,
-        })
+        .record(AuditRecord::new("account.signed-in", Some(&account)))
         .await?;
     let mut session_cookie = cookie(SESSION_COOKIE, session, &state.web);
     session_cookie.set_max_age(Some(time_duration(crate::directory::SESSION_LIFETIME)));

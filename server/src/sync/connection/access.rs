@@ -6,7 +6,7 @@ use tokio::sync::broadcast;
 
 use super::{refused, Ending, Reader};
 use crate::auth::credential_is_live;
-use crate::directory::{AccessChange, AuditRecord, DirectoryError, DocRole, NewDocument};
+use crate::directory::{AccessChange, DirectoryError, DocRole, NewDocument};
 use crate::sync::actor::DocumentCommand;
 use crate::sync::close_code;
 
@@ -94,23 +94,13 @@ impl Reader<'_> {
 
     /// Records the first use of a document on this connection, with the role it was used in.
     async fn record_use(&self, id: DocumentId, role: DocRole) {
-        let directory = &self.hub.directory;
-        let organisation = match directory.document_info(id).await {
-            Ok(info) => info.map(|info| info.organisation_id),
-            Err(_) => None,
-        };
-        let record = AuditRecord {
-            actor: Some(&self.principal.account),
-            organisation,
-            document: Some(id),
-            action: "document.opened",
-            subject: Some(format!("account:{}", self.principal.account.account_id)),
-            detail: Some(format!(
-                "{role} via {}",
-                self.principal.credential.describe()
-            )),
-        };
-        if let Err(error) = directory.record(record).await {
+        let via = self.principal.credential.describe();
+        let recorded = self
+            .hub
+            .directory
+            .record_opened(&self.principal.account, id, role, &via)
+            .await;
+        if let Err(error) = recorded {
             tracing::warn!(%error, "cannot record a document's use in the audit log");
         }
     }
