@@ -3,7 +3,7 @@
 //! the account's setting, else the browser's `Accept-Language`, else the server's default.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{langid, LanguageIdentifier, Loader};
@@ -78,6 +78,12 @@ impl Locale {
     }
 }
 
+/// The English texts, whose ids every language shares.
+const ENGLISH: &str = include_str!("../../schema/locales/en/agora.ftl");
+
+/// The id prefix of the browser client's texts.
+const WEB_PREFIX: &str = "web-";
+
 /// Translations for one page, in one language.
 #[derive(Debug, Clone, Copy)]
 pub struct Tr {
@@ -110,6 +116,18 @@ impl Tr {
         LOCALES
             .try_lookup_with_args(&self.locale.language_id(), key, &args)
             .unwrap_or_else(|| key.to_owned())
+    }
+
+    /// Every text of the browser client (the messages whose id starts with `web-`), for the
+    /// pages that load it. The ids are the same in every language (a test checks).
+    pub fn web_strings(&self) -> BTreeMap<&'static str, String> {
+        ENGLISH
+            .lines()
+            .filter_map(|line| line.split_once(" = "))
+            .map(|(id, _)| id.trim())
+            .filter(|id| id.starts_with(WEB_PREFIX))
+            .map(|id| (id, self.t(id)))
+            .collect()
     }
 
     /// Whether a key exists in the fallback language (for tests of the translation files).
@@ -170,6 +188,32 @@ mod tests {
         }
     }
 
+    /// The keys the browser client passes to its `t("web-…")`.
+    fn web_keys_used(dir: &Path) -> BTreeSet<String> {
+        let mut found = BTreeSet::new();
+        keys_used(dir, &["t(\"web-"], &mut found);
+        found
+            .into_iter()
+            .map(|rest| format!("web-{rest}"))
+            .collect()
+    }
+
+    #[test]
+    fn the_browser_client_gets_its_texts_in_every_language() {
+        let english = Tr::new(Locale::En).web_strings();
+        assert!(!english.is_empty());
+        for locale in Locale::ALL {
+            let strings = Tr::new(locale).web_strings();
+            assert_eq!(
+                strings.keys().collect::<Vec<_>>(),
+                english.keys().collect::<Vec<_>>()
+            );
+            assert!(strings
+                .iter()
+                .all(|(id, text)| id != text && !text.is_empty()));
+        }
+    }
+
     #[test]
     fn every_language_has_every_text() {
         let english = ids(Locale::En);
@@ -189,6 +233,9 @@ mod tests {
             &mut used,
         );
         used.remove("no-such-text");
+        let web_used = web_keys_used(&root.join("../client/web/src"));
+        assert!(!web_used.is_empty(), "the browser client uses no texts?");
+        used.extend(web_used);
         assert!(used.len() > 100, "the scan found only {} keys", used.len());
         let missing: Vec<_> = used.iter().filter(|key| !english.contains(*key)).collect();
         assert!(

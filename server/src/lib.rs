@@ -10,6 +10,7 @@
 //! - `statements`: the shape of statement documents.
 //! - `store`: durable documents (snapshot + chunk log) behind the `Store` interface; SQLite.
 //! - `sync`: the automerge-repo protocol: connection tasks, one actor per open document.
+//! - `web_client`: the browser client (`client/web`), built by `build.rs` and embedded.
 //!
 //! `main.rs` is thin: it parses the configuration and calls [`run`], which tests call too, on a
 //! port-0 listener with their own shutdown signal.
@@ -23,6 +24,7 @@ pub mod i18n;
 pub mod statements;
 pub mod store;
 pub mod sync;
+pub mod web_client;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -5,6 +5,7 @@
 //!   `agora` binary as a child process that a test may kill with SIGKILL.
 //! - `people`: a cast of accounts in two organisations, one of each role on one statement.
 //! - `browser`: pages over real HTTP with cookies and CSRF tokens, as a browser sends them.
+//! - `chromium`: the browser tests' scripts: headless chromium driven by playwright-core.
 //! - `npm_peer`: the official npm automerge-repo client in a Node process, scripted.
 //! - `raw_peer`: a protocol-level peer that sends exactly the frames a test wants, for faults.
 //! - `editing`: random inserts and deletes of whole characters, for convergence tests.
@@ -14,6 +15,7 @@
 
 pub mod bench;
 pub mod browser;
+pub mod chromium;
 pub mod data;
 pub mod editing;
 pub mod npm_peer;

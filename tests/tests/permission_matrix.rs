@@ -60,6 +60,7 @@ fn rows() -> Vec<Row> {
     vec![
         row("GET", "/healthz", None, EVERYONE),
         row("GET", "/static/agora.css", None, EVERYONE),
+        row("GET", "/app/{*path}", None, EVERYONE),
         row("GET", "/sync", None, SIGNED_IN),
         row("GET", "/login", None, EVERYONE),
         row(
@@ -95,6 +96,7 @@ fn rows() -> Vec<Row> {
             [L, R, R, A, A, A, A, A],
         ),
         row("GET", "/d/{id}", None, READERS),
+        row("GET", "/d/{id}/meeting", None, READERS),
         row("GET", "/d/{id}/share", None, SHARERS),
         row(
             "POST",
@@ -248,6 +250,7 @@ fn fill(text: &str, cast: &Cast) -> String {
         .replace("{reader_id}", &reader.account.account_id.to_string())
         .replace("{password}", PASSWORD)
         .replace("{code}", "a-guessed-setup-code")
+        .replace("{*path}", agora_server::web_client::ENTRY_SCRIPT)
 }
 
 fn browser(server: &TestServer, cast: &Cast, role: Role) -> Browser {

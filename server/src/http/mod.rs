@@ -34,6 +34,7 @@ fn route_book() -> RouteBook {
     RouteBook::default()
         .get("/healthz", get(healthz))
         .get("/static/agora.css", get(pages::stylesheet))
+        .get("/app/{*path}", get(crate::web_client::serve))
         .get("/sync", get(sync_upgrade::sync))
         // Signing in and out, language.
         .get("/login", get(sign_in::login_page))
@@ -46,6 +47,7 @@ fn route_book() -> RouteBook {
         .get("/", get(documents::list))
         .post("/documents", post(documents::create))
         .get("/d/{id}", get(documents::view))
+        .get("/d/{id}/meeting", get(documents::meeting))
         .get("/d/{id}/share", get(sharing::show))
         .post("/d/{id}/share", post(sharing::grant))
         .post("/d/{id}/share/{grant}/revoke", post(sharing::revoke))

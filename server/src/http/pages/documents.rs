@@ -1,10 +1,12 @@
-//! My documents: the list, creating a statement, and reading one.
+//! My documents: the list, creating a statement, and opening one in the editor (the everyday
+//! page and the meeting view).
 
 use agora_schema::DocumentId;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
+use super::editor::{Editor, View};
 use super::{render, Feedback, Page};
 use crate::directory::{DocRole, ListedDocument, Organisation, OrganisationId};
 use crate::http::context::{CsrfForm, SignedIn};
@@ -78,12 +80,27 @@ pub async fn create(
 #[template(path = "document.html")]
 struct DocumentPage {
     page: Page,
+    document: OpenedDocument,
+    editor: Editor,
+}
+
+#[derive(Template)]
+#[template(path = "meeting.html")]
+struct MeetingPage {
+    page: Page,
+    document: OpenedDocument,
+    editor: Editor,
+}
+
+/// A document as its pages show it.
+struct OpenedDocument {
     id: DocumentId,
     title: String,
     organisation: String,
     language: String,
     role: DocRole,
     can_share: bool,
+    /// The text as the server last knew it, shown until the editor has loaded.
     paragraphs: Vec<String>,
 }
 
@@ -107,8 +124,54 @@ pub async fn view(
     Path(id): Path<String>,
     Query(feedback): Query<Feedback>,
 ) -> HttpResult<Response> {
-    let id = parse_id(&id)?;
-    let role = role_on(&state, &visitor, id).await?;
+    let page = Page::signed_in(&visitor, feedback);
+    let document = open(&state, &visitor, &page, &id, "page").await?;
+    let editor = Editor::new(
+        document.id,
+        document.role,
+        View::Page,
+        visitor.account(),
+        page.tr,
+    );
+    render(&DocumentPage {
+        page,
+        document,
+        editor,
+    })
+}
+
+/// The meeting view: the same document for a projector.
+pub async fn meeting(
+    State(state): State<AppState>,
+    visitor: SignedIn,
+    Path(id): Path<String>,
+) -> HttpResult<Response> {
+    let page = Page::signed_in(&visitor, Feedback::default());
+    let document = open(&state, &visitor, &page, &id, "meeting").await?;
+    let editor = Editor::new(
+        document.id,
+        document.role,
+        View::Meeting,
+        visitor.account(),
+        page.tr,
+    );
+    render(&MeetingPage {
+        page,
+        document,
+        editor,
+    })
+}
+
+/// Loads a document the visitor may read, and records that they opened it `via` a page.
+async fn open(
+    state: &AppState,
+    visitor: &SignedIn,
+    page: &Page,
+    id: &str,
+    via: &str,
+) -> HttpResult<OpenedDocument> {
+    let id = parse_id(id)?;
+    let role = role_on(state, visitor, id).await?;
     let info = state
         .directory
         .document_info(id)
@@ -117,22 +180,20 @@ pub async fn view(
     let organisation = state.directory.organisation(info.organisation_id).await?;
     state
         .directory
-        .record_opened(visitor.account(), id, role, "page")
+        .record_opened(visitor.account(), id, role, via)
         .await?;
-    let page = Page::signed_in(&visitor, feedback);
     let title = if info.title.is_empty() {
         page.t("untitled")
     } else {
         info.title
     };
-    render(&DocumentPage {
+    Ok(OpenedDocument {
         id,
         title,
         organisation: organisation.name,
         language: info.language.unwrap_or_default(),
         role,
         can_share: role.can_share(),
-        paragraphs: statements::paragraphs(&state, id).await,
-        page,
+        paragraphs: statements::paragraphs(state, id).await,
     })
 }

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod documents;
+pub mod editor;
 pub mod invitations;
 pub mod organisations;
 pub mod setup;
