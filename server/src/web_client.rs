@@ -42,19 +42,7 @@ fn find(path: &str) -> Option<&'static Asset> {
 /// `GET /app/{*path}`: a file of the client, compressed when the browser takes it.
 pub async fn serve(Path(path): Path<String>, headers: HeaderMap) -> Result<Response, HttpError> {
     let asset = find(&path).ok_or(HttpError::NotFound)?;
-    let accepts = |coding: &str| {
-        headers
-            .get_all(header::ACCEPT_ENCODING)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(','))
-            .any(|part| {
-                let mut fields = part.split(';');
-                let name = fields.next().unwrap_or("").trim();
-                let refused = fields.any(|f| matches!(f.trim(), "q=0" | "q=0.0" | "q=0.00"));
-                name.eq_ignore_ascii_case(coding) && !refused
-            })
-    };
+    let accepts = |coding| accepts_encoding(&headers, coding);
     let (body, encoding) = match (asset.brotli, asset.gzip) {
         (Some(brotli), _) if accepts("br") => (brotli, Some("br")),
         (_, Some(gzip)) if accepts("gzip") => (gzip, Some("gzip")),
@@ -78,9 +66,95 @@ pub async fn serve(Path(path): Path<String>, headers: HeaderMap) -> Result<Respo
     Ok(response)
 }
 
+/// Whether `Accept-Encoding` takes `coding` (named, and not with a weight of zero).
+fn accepts_encoding(headers: &HeaderMap, coding: &str) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|part| {
+            let mut fields = part.split(';');
+            let name = fields.next().unwrap_or("").trim();
+            let refused = fields.any(|field| {
+                field
+                    .trim()
+                    .strip_prefix("q=")
+                    .and_then(|weight| weight.parse::<f32>().ok())
+                    .is_some_and(|weight| weight <= 0.0)
+            });
+            name.eq_ignore_ascii_case(coding) && !refused
+        })
+}
+
 #[cfg(test)]
 mod tests {
+    use axum::body::to_bytes;
+    use axum::http::StatusCode;
+
     use super::*;
+
+    async fn fetch(path: &str, accept_encoding: Option<&str>) -> Response {
+        let mut headers = HeaderMap::new();
+        if let Some(value) = accept_encoding {
+            headers.insert(header::ACCEPT_ENCODING, value.parse().unwrap());
+        }
+        match serve(Path(path.to_owned()), headers).await {
+            Ok(response) => response,
+            Err(error) => error.into_response(),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_smallest_encoding_the_browser_takes_is_sent() {
+        let wasm = ASSETS
+            .iter()
+            .find(|asset| asset.path.ends_with(".wasm"))
+            .expect("automerge's wasm");
+        for (accepted, expected, body) in [
+            (Some("gzip, deflate, br, zstd"), Some("br"), wasm.brotli),
+            (Some("gzip"), Some("gzip"), wasm.gzip),
+            (Some("br;q=0, gzip;q=0.5"), Some("gzip"), wasm.gzip),
+            (Some("br;q=0.0"), None, Some(wasm.body)),
+            (None, None, Some(wasm.body)),
+        ] {
+            let response = fetch(wasm.path, accepted).await;
+            assert_eq!(response.status(), StatusCode::OK);
+            let headers = response.headers().clone();
+            assert_eq!(
+                headers
+                    .get(header::CONTENT_ENCODING)
+                    .map(|v| v.to_str().unwrap()),
+                expected,
+                "{accepted:?}"
+            );
+            assert_eq!(headers[header::CONTENT_TYPE], "application/wasm");
+            assert_eq!(headers[header::VARY], "Accept-Encoding");
+            assert!(headers[header::CACHE_CONTROL]
+                .to_str()
+                .unwrap()
+                .contains("immutable"));
+            let sent = to_bytes(response.into_body(), usize::MAX).await.unwrap();
+            assert_eq!(&sent[..], body.unwrap(), "{accepted:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn anything_else_under_app_is_not_found() {
+        for path in [
+            "",
+            "assets/",
+            "../Cargo.toml",
+            ".vite/manifest.json",
+            "assets/nope.js",
+        ] {
+            assert_eq!(
+                fetch(path, None).await.status(),
+                StatusCode::NOT_FOUND,
+                "{path}"
+            );
+        }
+    }
 
     #[test]
     fn the_entry_and_the_automerge_wasm_are_embedded() {

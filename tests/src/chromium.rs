@@ -29,7 +29,7 @@ pub struct BrowserScript {
 pub fn artefacts() -> PathBuf {
     let folder = repository_root().join("target/test-artefacts");
     std::fs::create_dir_all(&folder).expect("create target/test-artefacts");
-    folder
+    folder.canonicalize().unwrap_or(folder)
 }
 
 impl BrowserScript {

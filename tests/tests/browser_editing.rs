@@ -10,7 +10,7 @@ use agora_tests::chromium::{artefacts, BrowserScript};
 use agora_tests::people::{Cast, Role};
 use agora_tests::TestServer;
 use automerge::{Automerge, ReadDoc};
-use serde_json::json;
+use serde_json::{json, Value};
 
 fn text_of(doc: &Automerge) -> String {
     agora_client::text_object(doc)
@@ -25,90 +25,141 @@ async fn server_with_cast() -> (tempfile::TempDir, TestServer, Cast) {
     (data, server, cast)
 }
 
-/// The statement as the server holds it, through a Rust client that waits until it has
-/// `expected` (the browsers' agreed text) or times out.
-async fn server_text(server: &TestServer, cast: &Cast, expected: &str) -> String {
+/// Runs a script that prints one result and ends, on a fresh server with the cast.
+async fn run_script(
+    script: &str,
+    extra: &[(&str, String)],
+) -> (tempfile::TempDir, TestServer, Cast, Value) {
+    let (data, server, cast) = server_with_cast().await;
+    let mut browser = BrowserScript::start(script, &server, &cast, extra);
+    let result = browser.next().await;
+    browser.finish().await;
+    (data, server, cast, result)
+}
+
+/// The document a browser script reported: its text and its sorted heads.
+fn reported(result: &Value) -> (String, Vec<String>) {
+    let text = result["text"].as_str().expect("the text").to_owned();
+    let heads = result["heads"]
+        .as_array()
+        .expect("the heads")
+        .iter()
+        .map(|head| head.as_str().expect("a head").to_owned())
+        .collect();
+    (text, heads)
+}
+
+/// The statement as the server holds it, read by a Rust client that waits (up to a bound) until
+/// it has `expected` heads: the same heads mean the same document.
+async fn server_document(
+    server: &TestServer,
+    cast: &Cast,
+    expected: &[String],
+) -> (String, Vec<String>) {
     let client = cast.client(server, Role::Owner).await;
     let handle: DocHandle = client
         .find(cast.statement)
         .await
         .expect("find the statement");
     let _ = handle
-        .wait_for(Duration::from_secs(10), |doc| text_of(doc) == expected)
+        .wait_for(Duration::from_secs(10), |doc| sorted_heads(doc) == expected)
         .await;
-    let text = handle.text();
+    let document = handle.with_doc(|doc| (text_of(doc), sorted_heads(doc)));
     client.close().await;
+    document
+}
+
+fn sorted_heads(doc: &Automerge) -> Vec<String> {
+    let mut heads: Vec<String> = doc.get_heads().iter().map(ToString::to_string).collect();
+    heads.sort();
+    heads
+}
+
+/// Checks that the server holds exactly the document the browsers agreed on.
+async fn assert_server_holds(server: &TestServer, cast: &Cast, result: &Value) -> String {
+    let (text, heads) = reported(result);
+    assert!(!heads.is_empty(), "the browsers reported no heads");
+    assert_eq!(
+        server_document(server, cast, &heads).await,
+        (text.clone(), heads)
+    );
     text
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_people_write_at_once_and_see_each_other_within_a_second() {
-    let (_data, server, cast) = server_with_cast().await;
-    let mut script = BrowserScript::start("two-editors.mjs", &server, &cast, &[]);
-    let result = script.next().await;
-    script.finish().await;
+    let (_data, server, cast, result) = run_script("two-editors.mjs", &[]).await;
     println!(
         "text seen after {} ms, caret after {} ms",
         result["textMs"], result["caretMs"]
     );
-    let text = result["text"].as_str().expect("the agreed text");
+    let text = assert_server_holds(&server, &cast, &result).await;
     assert!(text.contains("Wir hören einander zu.") && !text.contains("Entscheidungen"));
-    assert_eq!(server_text(&server, &cast, text).await, text);
     server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn formatting_reaches_the_other_person_as_structure() {
-    let (_data, server, cast) = server_with_cast().await;
-    let mut script = BrowserScript::start("formatting.mjs", &server, &cast, &[]);
-    let result = script.next().await;
-    script.finish().await;
-    let text = result["text"].as_str().expect("the agreed text");
-    assert_eq!(server_text(&server, &cast, text).await, text);
+    let (_data, server, cast, result) = run_script("formatting.mjs", &[]).await;
+    assert_server_holds(&server, &cast, &result).await;
     server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_offline_browser_keeps_its_edits_and_both_converge() {
-    let (_data, server, cast) = server_with_cast().await;
-    let mut script = BrowserScript::start("offline.mjs", &server, &cast, &[]);
-    let result = script.next().await;
-    script.finish().await;
+    let (_data, server, cast, result) = run_script("offline.mjs", &[]).await;
     println!("converged {} ms after reconnecting", result["reconnectMs"]);
-    let text = result["text"].as_str().expect("the agreed text");
+    let text = assert_server_holds(&server, &cast, &result).await;
     assert!(text.contains("im Keller ohne Netz.") && text.contains("Online geschrieben."));
-    assert_eq!(server_text(&server, &cast, text).await, text);
     server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_readers_browser_shows_the_text_live_but_cannot_change_it() {
+    let (_data, server, cast, result) = run_script("reader.mjs", &[]).await;
+    let text = assert_server_holds(&server, &cast, &result).await;
+    assert!(!text.contains("LESER") && !text.contains("EINGEFUEGT"));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_whose_access_ends_is_told_so_on_the_open_page() {
     let (_data, server, cast) = server_with_cast().await;
-    let mut script = BrowserScript::start("reader.mjs", &server, &cast, &[]);
-    let result = script.next().await;
+    let mut script = BrowserScript::start("access-ends.mjs", &server, &cast, &[]);
+    assert_eq!(script.next().await["step"], "ready");
+    let directory = &server.state.directory;
+    let info = directory
+        .document_info(cast.statement)
+        .await
+        .unwrap()
+        .expect("the statement");
+    directory
+        .revoke_grant(&info, cast.reader_grant, &cast.person(Role::Owner).account)
+        .await
+        .expect("revoke the reader");
+    script.send(json!({ "revoked": true })).await;
+    let told = script.next().await;
     script.finish().await;
-    let text = result["text"].as_str().expect("the editor's text");
-    let stored = server_text(&server, &cast, text).await;
-    assert_eq!(stored, text);
-    assert!(!stored.contains("LESER") && !stored.contains("EINGEFUEGT"));
+    println!("told after {} ms: {}", told["ms"], told["message"]);
+    assert!(told["message"]
+        .as_str()
+        .is_some_and(|message| message.contains("nicht verfügbar")));
     server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_meeting_view_is_captured_for_people_to_look_at() {
-    let (_data, server, cast) = server_with_cast().await;
     let screenshot = artefacts().join("meeting-view.png");
     let _ = std::fs::remove_file(&screenshot);
     let extra = [("AGORA_SCREENSHOT", screenshot.display().to_string())];
-    let mut script = BrowserScript::start("meeting.mjs", &server, &cast, &extra);
-    let result = script.next().await;
-    script.finish().await;
+    let (_data, server, _, result) = run_script("meeting.mjs", &extra).await;
     let png = std::fs::read(&screenshot).expect("the screenshot was written");
     assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000);
     println!(
-        "meeting view at {} px type, screenshot in {}",
+        "meeting view at {} px type, screenshot in {}; a leaver gone after {} ms",
         result["fontPx"],
-        screenshot.display()
+        screenshot.display(),
+        result["goneMs"]
     );
     server.stop().await;
 }
@@ -149,12 +200,13 @@ async fn the_rust_client_and_the_browser_edit_one_document_together() {
     browser.send(json!({ "finish": true })).await;
     let finished = browser.next().await;
     browser.finish().await;
-    let text = finished["text"].as_str().expect("the browser's text");
+    let (text, heads) = reported(&finished);
     handle
-        .wait_for(Duration::from_secs(10), |doc| text_of(doc) == text)
+        .wait_for(Duration::from_secs(10), |doc| sorted_heads(doc) == heads)
         .await
-        .expect("the Rust client ends with the browser's text");
+        .expect("the Rust client ends with the browser's document");
+    assert_eq!(handle.text(), text);
     client.close().await;
-    assert_eq!(server_text(&server, &cast, text).await, text);
+    assert_server_holds(&server, &cast, &finished).await;
     server.stop().await;
 }

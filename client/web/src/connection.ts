@@ -17,7 +17,8 @@ const TEXT: Record<ConnectionState, () => string> = {
 
 export class ConnectionLine {
   readonly element = document.createElement("p")
-  private connected = false
+  private isUp = false
+  private waiting: Array<() => void> = []
   /** Once the document is gone for this account, nothing else is said. */
   private final = false
 
@@ -31,16 +32,26 @@ export class ConnectionLine {
   /** Follows the socket to the server and the browser's own idea of being online. */
   watch(network: NetworkAdapter): void {
     network.on("peer-candidate", () => {
-      this.connected = true
+      this.isUp = true
       this.update()
+      for (const wake of this.waiting.splice(0)) wake()
     })
     network.on("peer-disconnected", () => {
-      this.connected = false
+      this.isUp = false
       this.update()
     })
     addEventListener("online", () => this.update())
     addEventListener("offline", () => this.update())
     this.update()
+  }
+
+  get isConnected(): boolean {
+    return this.isUp
+  }
+
+  /** Resolves when the server is reachable (again). */
+  connected(): Promise<void> {
+    return this.isUp ? Promise.resolve() : new Promise((resolve) => this.waiting.push(resolve))
   }
 
   /** The document cannot be had: no access (any more), or it does not exist. */
@@ -57,7 +68,7 @@ export class ConnectionLine {
 
   private update(): void {
     if (!navigator.onLine) this.show("offline")
-    else if (this.connected) this.show("synced")
+    else if (this.isUp) this.show("synced")
     else this.show(this.element.dataset.connectionState === "connecting" ? "connecting" : "reconnecting")
   }
 

@@ -13,7 +13,7 @@ import { caretOf, caretsPlugin, drawCarets } from "./carets"
 import { commandsFor, safeHref } from "./commands"
 import { editingKeys } from "./keymap"
 import { LinkDialog } from "./link-dialog"
-import type { Peer } from "./presence"
+import type { Caret, Peer } from "./presence"
 import { t } from "./strings"
 import { toolbar } from "./toolbar"
 
@@ -28,7 +28,8 @@ export function mountEditor(
   place: HTMLElement,
   handle: DocHandle<unknown>,
   editable: boolean,
-  onCaret: (caret: ReturnType<typeof caretOf>) => void,
+  /** Called when this person's caret moves, with a way to get it as automerge cursors. */
+  onCaret: (caret: () => Caret | null) => void,
 ): Editor {
   const { schema, pmDoc, plugin: sync } = init(handle, ["text"])
   const commands = commandsFor(schema)
@@ -62,19 +63,22 @@ export function mountEditor(
     markViews: { link: (mark) => ({ dom: linkElement(mark) }) },
     dispatchTransaction(tr) {
       view.updateState(view.state.apply(tr))
-      if (tr.selectionSet || tr.docChanged) onCaret(view.hasFocus() ? caretOf(view.state, handle) : null)
+      if (tr.selectionSet || tr.docChanged) onCaret(currentCaret)
     },
     handleDOMEvents: {
-      focus: (current) => {
-        onCaret(caretOf(current.state, handle))
+      focus: () => {
+        onCaret(currentCaret)
         return false
       },
       blur: () => {
-        onCaret(null)
+        onCaret(currentCaret)
         return false
       },
     },
   })
+
+  // Without focus there is no caret to show the others.
+  const currentCaret = () => (view.hasFocus() ? caretOf(view.state, handle) : null)
 
   return {
     view,

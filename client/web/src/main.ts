@@ -3,7 +3,8 @@
 // with presence and the connection line. `window.agora` gives tests (and the curious) the
 // handle and the document's text.
 
-import type { DocHandle, Repo } from "@automerge/automerge-repo/slim"
+import * as A from "@automerge/automerge/slim"
+import type { AutomergeUrl, DocHandle, Repo } from "@automerge/automerge-repo/slim"
 
 import { ConnectionLine } from "./connection"
 import { mountEditor } from "./editor"
@@ -26,6 +27,8 @@ declare global {
       handle?: DocHandle<Statement>
       /** The document's text, block markers included, as every client reads it. */
       text(): string
+      /** The document's heads (hex change hashes): equal heads, identical documents. */
+      heads(): string[]
     }
   }
 }
@@ -61,13 +64,7 @@ async function main(): Promise<void> {
     else if (type === "error") connection.problem(String(reason ?? ""))
   })
 
-  let handle: DocHandle<Statement>
-  try {
-    handle = await repo.find<Statement>(settings.documentUrl)
-  } catch {
-    connection.unavailable()
-    throw new Error("the document is unavailable")
-  }
+  const handle = await findDocument(repo, settings.documentUrl, connection)
   window.agora.handle = handle
   handle.on("delete", () => connection.unavailable())
 
@@ -91,6 +88,24 @@ async function main(): Promise<void> {
   root.append(layout)
 }
 
+/**
+ * The document, from this browser's storage or the server. Without a connection "not found"
+ * only means "not here yet": it is asked again once the server is reachable.
+ */
+async function findDocument(repo: Repo, url: AutomergeUrl, connection: ConnectionLine): Promise<DocHandle<Statement>> {
+  for (;;) {
+    try {
+      return await repo.find<Statement>(url)
+    } catch (error) {
+      if (connection.isConnected) {
+        connection.unavailable()
+        throw error
+      }
+      await connection.connected()
+    }
+  }
+}
+
 let started!: () => void
 let failed!: (error: unknown) => void
 window.agora = {
@@ -101,6 +116,10 @@ window.agora = {
   text() {
     const text = window.agora.handle?.doc()?.text
     return typeof text === "string" ? text : ""
+  },
+  heads() {
+    const doc = window.agora.handle?.doc()
+    return doc ? A.getHeads(doc) : []
   },
 }
 // A page nobody tests has nobody waiting on `ready`; its failure is shown, not thrown again.

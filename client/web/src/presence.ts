@@ -38,7 +38,7 @@ const CARET_EVERY_MS = 50
 export class People {
   private readonly presence: Presence<PresenceState>
   private readonly listeners: Array<(peers: Peer[]) => void> = []
-  private pendingCaret: Caret | null | undefined
+  private pendingCaret: (() => Caret | null) | undefined
   private caretTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(handle: DocHandle<unknown>, settings: PageSettings) {
@@ -75,14 +75,18 @@ export class People {
     })
   }
 
-  /** Shares this tab's caret (throttled); `null` when the editor has no focus. */
-  setCaret(caret: Caret | null): void {
+  /**
+   * Shares this tab's caret, throttled: `caret` is asked only when it is sent, so typing
+   * fast does not convert positions on every keystroke. It gives `null` without focus.
+   */
+  setCaret(caret: () => Caret | null): void {
     this.pendingCaret = caret
     if (this.caretTimer !== undefined) return
     this.caretTimer = setTimeout(() => {
       this.caretTimer = undefined
-      if (this.pendingCaret !== undefined) this.presence.broadcast("caret", this.pendingCaret)
+      const pending = this.pendingCaret
       this.pendingCaret = undefined
+      if (pending) this.presence.broadcast("caret", pending())
     }, CARET_EVERY_MS)
   }
 

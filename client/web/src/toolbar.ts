@@ -11,7 +11,7 @@ import { t } from "./strings"
 
 interface Tool {
   /** Shown on the button; the accessible name is `label`. */
-  symbol: string
+  symbol: string | (() => Element)
   label: string
   shortcut: string
   run: Command
@@ -42,7 +42,7 @@ export function toolbar(commands: Commands, openLink: Command): { element: HTMLE
       active: (state) => markIsActive(state, state.schema.marks.em),
     },
     {
-      symbol: "⇗",
+      symbol: linkIcon,
       label: t("web-link"),
       shortcut: `${mod}K`,
       run: openLink,
@@ -92,7 +92,8 @@ export function toolbar(commands: Commands, openLink: Command): { element: HTMLE
   const buttons = tools.map((tool) => {
     const button = document.createElement("button")
     button.type = "button"
-    button.textContent = tool.symbol
+    if (typeof tool.symbol === "string") button.textContent = tool.symbol
+    else button.append(tool.symbol())
     button.setAttribute("aria-label", tool.label)
     button.title = `${tool.label} (${tool.shortcut})`
     if (tool.group) button.classList.add("agora-group-start")
@@ -123,4 +124,29 @@ export function toolbar(commands: Commands, openLink: Command): { element: HTMLE
     },
   })
   return { element, plugin }
+}
+
+/** Two chain links: drawn, since not every system font has a link symbol. */
+function linkIcon(): Element {
+  const svg = "http://www.w3.org/2000/svg"
+  const icon = document.createElementNS(svg, "svg")
+  for (const [name, value] of Object.entries({
+    viewBox: "0 0 24 24",
+    width: "20",
+    height: "20",
+    fill: "none",
+    stroke: "currentColor",
+    "stroke-width": "2.2",
+    "aria-hidden": "true",
+  })) {
+    icon.setAttribute(name, value)
+  }
+  for (const x of ["1.5", "10.5"]) {
+    const link = document.createElementNS(svg, "rect")
+    for (const [name, value] of Object.entries({ x, y: "7.5", width: "12", height: "9", rx: "4.5" })) {
+      link.setAttribute(name, value)
+    }
+    icon.append(link)
+  }
+  return icon
 }

@@ -78,9 +78,9 @@ pub fn request_origin_allowed(parts: &Parts, web: &WebContext) -> bool {
 
 /// Content-Security-Policy: our own scripts, styles and sockets only; no framing. Compiling
 /// WebAssembly (automerge in the browser client) is allowed; `eval` is not.
-const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
-                   connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
-                   form-action 'self'; frame-ancestors 'none'";
+const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+                   img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; \
+                   base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 pub async fn security_headers(
     State(state): State<AppState>,

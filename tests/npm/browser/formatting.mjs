@@ -1,6 +1,6 @@
 // Rich text by toolbar, shortcut and typing rules reaches the other person as structure:
 // a heading, bold and italic words, a link (only web or mail addresses), bullet and numbered
-// lists. Env as two-editors.mjs. Prints {"text":…}.
+// lists. Env as two-editors.mjs. Prints {"text":…, "heads":…}.
 
 import { assert, caretTo, openDocument, report, required, run, signIn, waitForAgreement } from "./harness.mjs"
 
@@ -47,7 +47,7 @@ await run(async (browser) => {
   await a.page.fill("#agora-link-address", "https://example.org/leitbild")
   await keys.press("Enter")
 
-  const text = await waitForAgreement([a.page, b.page], ["Unsere Werte", "zweiter Punkt", "Schritt eins", "Mehr lesen"])
+  const { text, heads } = await waitForAgreement([a.page, b.page], ["Unsere Werte", "zweiter Punkt", "Schritt eins", "Mehr lesen"])
   const editor = "#agora-editor .ProseMirror"
   // Marks are not in the text: wait until the last of them has arrived too.
   for (const page of [a.page, b.page]) {
@@ -75,5 +75,5 @@ await run(async (browser) => {
   expect("bullets", seen.bullets, ["erster Punkt", "zweiter Punkt"])
   expect("numbered", seen.numbered, ["Schritt eins"])
   expect("links", seen.links, ["https://example.org/leitbild"])
-  report({ text })
+  report({ text, heads })
 })

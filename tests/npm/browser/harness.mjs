@@ -79,15 +79,24 @@ export async function waitForShown(page, fragment, timeout = 10_000) {
   return Math.round(performance.now() - started)
 }
 
-/** Waits until every page's document text is the same and contains every fragment. */
+/** The page's document: its text and its heads (sorted hex change hashes). */
+export function documentState(page) {
+  return page.evaluate(() => ({ text: window.agora.text(), heads: window.agora.heads().sort() }))
+}
+
+/**
+ * Waits until every page holds the identical document (same heads, same text) and its text
+ * contains every fragment; returns that document's `{text, heads}`.
+ */
 export async function waitForAgreement(pages, fragments, timeout = 15_000) {
   const deadline = Date.now() + timeout
   for (;;) {
-    const texts = await Promise.all(pages.map(documentText))
-    const agreed = texts.every((text) => text === texts[0])
-    if (agreed && fragments.every((fragment) => texts[0].includes(fragment))) return texts[0]
+    const states = await Promise.all(pages.map(documentState))
+    const [first] = states
+    const agreed = states.every(({ text, heads }) => text === first.text && heads.join() === first.heads.join())
+    if (agreed && fragments.every((fragment) => first.text.includes(fragment))) return first
     if (Date.now() > deadline) {
-      throw new Error(`pages did not agree within ${timeout} ms: ${JSON.stringify(texts)}`)
+      throw new Error(`pages did not agree within ${timeout} ms: ${JSON.stringify(states)}`)
     }
     await new Promise((resolve) => setTimeout(resolve, 50))
   }

@@ -1,7 +1,8 @@
 // The meeting view on a projector-sized screen, with two people present: large type, both
-// names in the presence list; a screenshot is kept as a test artefact.
+// names in the presence list; a screenshot is kept as a test artefact; someone who leaves is
+// gone from the list within seconds.
 // Env: AGORA_URL, AGORA_DOCUMENT, AGORA_PASSWORD, AGORA_A_EMAIL, AGORA_B_EMAIL, AGORA_A_NAME,
-// AGORA_B_NAME, AGORA_SCREENSHOT (the file to write). Prints {"fontPx":…, "screenshot":…}.
+// AGORA_B_NAME, AGORA_SCREENSHOT (the file to write). Prints {"fontPx":…, "screenshot":…, "goneMs":…}.
 
 import { assert, caretTo, openDocument, report, required, run, signIn } from "./harness.mjs"
 
@@ -25,5 +26,14 @@ await run(async (browser) => {
   )
   assert(fontPx >= 28, `the meeting view's text is ${fontPx}px`)
   await projector.page.screenshot({ path: screenshot, fullPage: false })
-  report({ fontPx, screenshot })
+
+  // Someone who leaves is gone from the list within seconds.
+  const left = performance.now()
+  await laptop.context.close()
+  await projector.page.waitForSelector(`[data-presence-list] li[data-peer-name="${required("AGORA_B_NAME")}"]`, {
+    state: "detached",
+    timeout: 6_000,
+  })
+  const goneMs = Math.round(performance.now() - left)
+  report({ fontPx, screenshot, goneMs })
 })

@@ -1,7 +1,7 @@
 // One browser loses its connection; both people keep typing; it comes back and both edits are
 // kept and converge. While cut off, the page says so, the other side does not see its words,
 // and a reload shows them from the browser's own storage. Env as two-editors.mjs.
-// Prints {"text":…, "reconnectMs":…}.
+// Prints {"text":…, "heads":…, "reconnectMs":…}.
 
 import {
   assert, caretTo, cuttableSync, documentText, openDocument, report, required, run, shownText, signIn,
@@ -39,8 +39,8 @@ await run(async (browser) => {
 
   const back = performance.now()
   await network.restore()
-  const text = await waitForAgreement([a.page, b.page], ["im Keller ohne Netz.", "Online geschrieben. "], 20_000)
+  const { text, heads } = await waitForAgreement([a.page, b.page], ["im Keller ohne Netz.", "Online geschrieben. "], 20_000)
   const reconnectMs = Math.round(performance.now() - back)
   await a.page.waitForSelector('[data-connection-state="synced"]', { timeout: 10_000 })
-  report({ text, reconnectMs })
+  report({ text, heads, reconnectMs })
 })

@@ -2,7 +2,7 @@
 // sees the other's text and caret within one second, both end with the same document, and
 // undo takes back only one's own words.
 // Env: AGORA_URL, AGORA_DOCUMENT, AGORA_PASSWORD, AGORA_A_EMAIL, AGORA_B_EMAIL, AGORA_B_NAME,
-// AGORA_A_NAME. Prints {"textMs":…, "caretMs":…, "text":…} with the agreed automerge text.
+// AGORA_A_NAME. Prints {"textMs":…, "caretMs":…, "text":…, "heads":…}: the agreed document.
 
 import {
   assert, caretTo, openDocument, report, required, run, signIn, waitForAgreement, waitForShown,
@@ -45,7 +45,7 @@ await run(async (browser) => {
 
   // Undo takes back one's own words, never a colleague's.
   await a.page.keyboard.press("Control+z")
-  const text = await waitForAgreement([a.page, b.page], ["Wir hören einander zu.", "Präambel: "])
+  const { text, heads } = await waitForAgreement([a.page, b.page], ["Wir hören einander zu.", "Präambel: "])
   assert(!text.includes("Entscheidungen"), `A's undo did not take back A's sentence: ${text}`)
-  report({ textMs, caretMs, text })
+  report({ textMs, caretMs, text, heads })
 })

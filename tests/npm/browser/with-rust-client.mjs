@@ -6,10 +6,10 @@
 //   <- {"type":"…"}                      type this at the end of the text
 //   -> {"step":"typed"}
 //   <- {"finish":true}
-//   -> {"step":"finished","text":"…"}    the page's automerge text
+//   -> {"step":"finished","text":"…","heads":[…]}    the page's document
 // Env: AGORA_URL, AGORA_DOCUMENT, AGORA_PASSWORD, AGORA_A_EMAIL.
 
-import { caretTo, documentText, nextCommand, openDocument, report, required, run, signIn, waitForShown } from "./harness.mjs"
+import { caretTo, documentState, nextCommand, openDocument, report, required, run, signIn, waitForShown } from "./harness.mjs"
 
 const id = required("AGORA_DOCUMENT")
 
@@ -26,7 +26,7 @@ await run(async (browser) => {
       await page.keyboard.type(command.type)
       report({ step: "typed" })
     } else if (command.finish) {
-      report({ step: "finished", text: await documentText(page) })
+      report({ step: "finished", ...(await documentState(page)) })
       return
     }
   }

@@ -125,14 +125,7 @@ pub async fn view(
     Query(feedback): Query<Feedback>,
 ) -> HttpResult<Response> {
     let page = Page::signed_in(&visitor, feedback);
-    let document = open(&state, &visitor, &page, &id, "page").await?;
-    let editor = Editor::new(
-        document.id,
-        document.role,
-        View::Page,
-        visitor.account(),
-        page.tr,
-    );
+    let (document, editor) = open(&state, &visitor, &page, &id, View::Page).await?;
     render(&DocumentPage {
         page,
         document,
@@ -147,14 +140,7 @@ pub async fn meeting(
     Path(id): Path<String>,
 ) -> HttpResult<Response> {
     let page = Page::signed_in(&visitor, Feedback::default());
-    let document = open(&state, &visitor, &page, &id, "meeting").await?;
-    let editor = Editor::new(
-        document.id,
-        document.role,
-        View::Meeting,
-        visitor.account(),
-        page.tr,
-    );
+    let (document, editor) = open(&state, &visitor, &page, &id, View::Meeting).await?;
     render(&MeetingPage {
         page,
         document,
@@ -162,14 +148,15 @@ pub async fn meeting(
     })
 }
 
-/// Loads a document the visitor may read, and records that they opened it `via` a page.
+/// Loads a document the visitor may read for the editor in `view`, and records that they
+/// opened it.
 async fn open(
     state: &AppState,
     visitor: &SignedIn,
     page: &Page,
     id: &str,
-    via: &str,
-) -> HttpResult<OpenedDocument> {
+    view: View,
+) -> HttpResult<(OpenedDocument, Editor)> {
     let id = parse_id(id)?;
     let role = role_on(state, visitor, id).await?;
     let info = state
@@ -180,14 +167,14 @@ async fn open(
     let organisation = state.directory.organisation(info.organisation_id).await?;
     state
         .directory
-        .record_opened(visitor.account(), id, role, via)
+        .record_opened(visitor.account(), id, role, view.as_str())
         .await?;
     let title = if info.title.is_empty() {
         page.t("untitled")
     } else {
         info.title
     };
-    Ok(OpenedDocument {
+    let document = OpenedDocument {
         id,
         title,
         organisation: organisation.name,
@@ -195,5 +182,7 @@ async fn open(
         role,
         can_share: role.can_share(),
         paragraphs: statements::paragraphs(state, id).await,
-    })
+    };
+    let editor = Editor::new(id, role, view, visitor.account(), page.tr);
+    Ok((document, editor))
 }
