@@ -7,6 +7,7 @@
 //! - `directory`: accounts, organisations, teams, roles, grants, invitations, audit log.
 //! - `http`: pages (askama), the JSON API, health, and the `/sync` WebSocket upgrade.
 //! - `i18n`: German, Danish and English texts (Fluent).
+//! - `search`: the search index (tantivy): analysis per language, access-filtered queries.
 //! - `statements`: the shape of statement documents.
 //! - `store`: durable documents (snapshot + chunk log) behind the `Store` interface; SQLite.
 //! - `sync`: the automerge-repo protocol: connection tasks, one actor per open document.
@@ -21,6 +22,7 @@ pub mod config;
 pub mod directory;
 pub mod http;
 pub mod i18n;
+pub mod search;
 pub mod statements;
 pub mod store;
 pub mod sync;
@@ -37,7 +39,9 @@ use crate::config::ServeConfig;
 use crate::directory::Directory;
 use crate::http::security::WebContext;
 use crate::http::throttle::LoginThrottle;
-use crate::store::{SqliteStore, Store};
+use crate::search::indexer::Indexer;
+use crate::search::SearchIndex;
+use crate::store::{ChangedDocuments, SqliteStore, Store, WatchedStore};
 use crate::sync::SyncHub;
 
 /// What every request handler shares.
@@ -47,6 +51,7 @@ pub struct AppState {
     pub directory: Directory,
     pub sync: SyncHub,
     pub web: Arc<WebContext>,
+    pub search: SearchIndex,
 }
 
 /// How long shutdown waits for connections to say goodbye.
@@ -57,7 +62,14 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 pub struct Server {
     state: AppState,
     stop: CancellationToken,
+    /// Documents whose content changed, for the search indexer.
+    changed: Arc<ChangedDocuments>,
+    /// The search index was created afresh and must be filled from the store.
+    search_is_new: bool,
 }
+
+/// The search index's folder inside the data folder.
+pub const SEARCH_FOLDER: &str = "search";
 
 impl Server {
     /// Validates the configuration and opens the store.
@@ -68,7 +80,10 @@ impl Server {
             .ok_or_else(|| anyhow::anyhow!("--login-attempts-per-minute must be at least 1"))?;
         let sqlite = SqliteStore::open(&config.data, config.sqlite_synchronous).await?;
         let directory = Directory::new(sqlite.pool().clone());
-        let store: Arc<dyn Store> = Arc::new(sqlite);
+        let changed = Arc::new(ChangedDocuments::default());
+        let store: Arc<dyn Store> = Arc::new(WatchedStore::new(Arc::new(sqlite), changed.clone()));
+        let search_folder = config.data.join(SEARCH_FOLDER);
+        let (search, search_is_new) = SearchIndex::open(&search_folder)?;
         admin::create_first_admin(&directory, &config.web).await?;
         // A new installation without an administrator is set up in the browser, through a link
         // only the operator sees (in the log).
@@ -102,8 +117,11 @@ impl Server {
                 directory,
                 sync,
                 web: Arc::new(web),
+                search,
             },
             stop,
+            changed,
+            search_is_new,
         })
     }
 
@@ -135,6 +153,18 @@ impl Server {
                 "no account exists yet: create the first administrator at {base}/setup/{code}"
             );
         }
+        let rebuild = if self.search_is_new {
+            Some(self.state.store.document_ids().await?)
+        } else {
+            None
+        };
+        let indexer = Indexer {
+            index: self.state.search.clone(),
+            changed: self.changed.clone(),
+            documents: self.state.sync.documents.clone(),
+            directory: self.state.directory.clone(),
+        };
+        tokio::spawn(indexer.run(rebuild, self.stop.clone()));
         let stop = self.stop.clone();
         let app = http::router(self.state.clone())
             .into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -18,19 +18,12 @@ fn text_of(doc: &Automerge) -> String {
         .unwrap_or_default()
 }
 
-async fn server_with_cast() -> (tempfile::TempDir, TestServer, Cast) {
-    let data = tempfile::tempdir().unwrap();
-    let server = TestServer::start(data.path()).await;
-    let cast = Cast::assemble(&server).await;
-    (data, server, cast)
-}
-
 /// Runs a script that prints one result and ends, on a fresh server with the cast.
 async fn run_script(
     script: &str,
     extra: &[(&str, String)],
 ) -> (tempfile::TempDir, TestServer, Cast, Value) {
-    let (data, server, cast) = server_with_cast().await;
+    let (data, server, cast) = Cast::on_new_server().await;
     let mut browser = BrowserScript::start(script, &server, &cast, extra);
     let result = browser.next().await;
     browser.finish().await;
@@ -124,7 +117,7 @@ async fn a_readers_browser_shows_the_text_live_but_cannot_change_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reader_whose_access_ends_is_told_so_on_the_open_page() {
-    let (_data, server, cast) = server_with_cast().await;
+    let (_data, server, cast) = Cast::on_new_server().await;
     let mut script = BrowserScript::start("access-ends.mjs", &server, &cast, &[]);
     assert_eq!(script.next().await["step"], "ready");
     let directory = &server.state.directory;
@@ -166,7 +159,7 @@ async fn the_meeting_view_is_captured_for_people_to_look_at() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_rust_client_and_the_browser_edit_one_document_together() {
-    let (_data, server, cast) = server_with_cast().await;
+    let (_data, server, cast) = Cast::on_new_server().await;
     let mut browser = BrowserScript::start("with-rust-client.mjs", &server, &cast, &[]);
     assert_eq!(browser.next().await["step"], "ready");
 

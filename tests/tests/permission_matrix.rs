@@ -207,6 +207,7 @@ fn rows() -> Vec<Row> {
             SIGNED_IN,
         ),
         row("GET", "/api/documents/{id}", None, READERS),
+        row("GET", "/api/search", None, SIGNED_IN),
     ]
 }
 

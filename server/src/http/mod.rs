@@ -108,6 +108,7 @@ fn route_book() -> RouteBook {
         .get("/api/documents", get(api::documents))
         .post("/api/documents", post(api::create_document))
         .get("/api/documents/{id}", get(api::document))
+        .get("/api/search", get(api::search))
 }
 
 /// Every route the router serves, for the permission matrix test.

@@ -2,13 +2,16 @@
 //!
 //! The database is the source of truth: a document is a snapshot plus the chunks appended after
 //! it. Every call can fail and says so; callers decide what a failure means for their peers.
+//! `WatchedStore` wraps a backend and marks every document whose content changed.
 
 mod sqlite;
+mod watched;
 
 use agora_schema::DocumentId;
 use async_trait::async_trait;
 
 pub use sqlite::{SqliteStore, Synchronous};
+pub use watched::{ChangedDocuments, WatchedStore};
 
 /// A chunk's place in its document's log, starting at 1.
 pub type Seq = i64;

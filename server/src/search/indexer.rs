@@ -1,0 +1,166 @@
+//! Keeps the index up to date: one task takes the documents whose content changed (marked by
+//! the store), waits a moment for more, reads each document's sections from the server's copy
+//! and writes them in one batch off the async threads. A section is searchable well within a
+//! second of reaching the server, and sync never waits for the index.
+//!
+//! A new (or damaged, hence new) index is first filled from every stored document, while the
+//! server already serves.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use agora_schema::DocumentId;
+use automerge::Automerge;
+use tokio_util::sync::CancellationToken;
+
+use super::analysis::Lang;
+use super::index::{DocumentFacts, SearchIndex};
+use super::sections::{sections, Section};
+use crate::directory::Directory;
+use crate::store::ChangedDocuments;
+use crate::sync::DocumentRegistry;
+
+/// How long the indexer gathers changes before writing them: keystrokes coalesce, and the
+/// delay stays far below the one second people notice.
+const GATHER: Duration = Duration::from_millis(150);
+/// Documents per commit during a rebuild.
+const REBUILD_BATCH: usize = 64;
+
+pub struct Indexer {
+    pub index: SearchIndex,
+    pub changed: Arc<ChangedDocuments>,
+    pub documents: DocumentRegistry,
+    pub directory: Directory,
+}
+
+impl Indexer {
+    /// Runs until `stop`; first fills the index from `rebuild` (every stored id) if given.
+    pub async fn run(self, rebuild: Option<Vec<DocumentId>>, stop: CancellationToken) {
+        if let Some(ids) = rebuild {
+            let started = std::time::Instant::now();
+            for batch in ids.chunks(REBUILD_BATCH) {
+                if stop.is_cancelled() {
+                    return;
+                }
+                self.write(batch).await;
+            }
+            tracing::info!(
+                documents = ids.len(),
+                seconds = started.elapsed().as_secs_f32(),
+                "search index rebuilt"
+            );
+        }
+        loop {
+            let ids = tokio::select! {
+                ids = self.changed.take() => ids,
+                () = stop.cancelled() => return,
+            };
+            tokio::time::sleep(GATHER).await;
+            let mut ids = ids;
+            ids.extend(self.changed.take_now());
+            ids.sort();
+            ids.dedup();
+            self.write(&ids).await;
+        }
+    }
+
+    async fn write(&self, ids: &[DocumentId]) {
+        let mut batch = Vec::with_capacity(ids.len());
+        for &id in ids {
+            match self.read(id).await {
+                Some(entry) => batch.push(entry),
+                // Not (yet) registered, or gone: nothing of it may be found.
+                None => batch.push(Entry::gone(id)),
+            }
+        }
+        let index = self.index.clone();
+        let written = tokio::task::spawn_blocking(move || {
+            let documents: Vec<_> = batch.iter().map(Entry::facts).collect();
+            index.replace(&documents)
+        })
+        .await;
+        match written {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::error!(%error, "could not update the search index"),
+            Err(error) => tracing::error!(%error, "the search index writer failed"),
+        }
+    }
+
+    /// The document's facts and sections as the server holds them now.
+    async fn read(&self, id: DocumentId) -> Option<Entry> {
+        let info = self.directory.document_info(id).await.ok()??;
+        let bytes = self.documents.save(id).await?;
+        let title = info.title.clone();
+        let (sections, text) = tokio::task::spawn_blocking(move || {
+            let doc = Automerge::load(&bytes).ok()?;
+            let sections = sections(&doc, &title);
+            let text: String = sections
+                .iter()
+                .map(|s| s.body.as_str())
+                .collect::<Vec<_>>()
+                .join("\n");
+            Some((sections, text))
+        })
+        .await
+        .ok()??;
+        let updated_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        Some(Entry {
+            id,
+            title: info.title,
+            kind: info.kind,
+            language: Lang::of(info.language.as_deref(), &text),
+            updated_ms,
+            year: year_of(info.created_at),
+            sections,
+        })
+    }
+}
+
+/// One document's worth of index content.
+struct Entry {
+    id: DocumentId,
+    title: String,
+    kind: String,
+    language: Lang,
+    updated_ms: u64,
+    year: i32,
+    sections: Vec<Section>,
+}
+
+impl Entry {
+    fn gone(id: DocumentId) -> Self {
+        Self {
+            id,
+            title: String::new(),
+            kind: String::new(),
+            language: Lang::En,
+            updated_ms: 0,
+            year: 0,
+            sections: Vec::new(),
+        }
+    }
+
+    fn facts(&self) -> (DocumentFacts<'_>, Vec<Section>) {
+        (
+            DocumentFacts {
+                id: self.id,
+                title: &self.title,
+                kind: &self.kind,
+                language: self.language,
+                updated_ms: self.updated_ms,
+                year: self.year,
+            },
+            self.sections.clone(),
+        )
+    }
+}
+
+/// The calendar year of unix milliseconds (UTC).
+fn year_of(ms: i64) -> i32 {
+    let days = ms.div_euclid(86_400_000);
+    time::OffsetDateTime::UNIX_EPOCH
+        .checked_add(time::Duration::days(days))
+        .map_or(1970, |date| date.year())
+}

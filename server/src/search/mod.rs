@@ -1,0 +1,20 @@
+//! Search over everything an organisation wrote: a tantivy index in the data folder, derived
+//! from the store and rebuilt at will.
+//!
+//! Layout:
+//! - `words`: the word tokenizer (gender forms are one word, read as the plural they mean).
+//! - `analysis`: per-language analysers (stop words, Snowball stems, folding) and trigrams.
+//! - `sections`: a document cut into hits (a section runs from one heading to the next).
+//! - `index`: the tantivy index (one entry per section) and its one writer.
+//! - `query`: access-filtered queries with facets and snippets.
+//! - `indexer`: the task that keeps the index up to date with the store.
+
+pub mod analysis;
+pub mod index;
+pub mod indexer;
+pub mod query;
+pub mod sections;
+pub mod words;
+
+pub use index::{DocumentFacts, IndexError, SearchIndex};
+pub use query::{Hit, Results, SearchRequest, Sort};

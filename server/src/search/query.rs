@@ -1,0 +1,247 @@
+//! Searching: the visitor's words as typed (a forgiving parser: phrases in quotes, `word*` for
+//! prefixes, `-word` to exclude), matched in every language's stemmed fields and, for compounds
+//! and partial words, by trigrams (most of the query's trigrams must be there, so a shared
+//! "ung" does not make a hit). Every query is limited to the documents the visitor may read,
+//! before anything is counted: hits, totals, facets and snippets never see the others.
+
+use std::collections::BTreeSet;
+
+use agora_schema::DocumentId;
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, Occur, Query, QueryParser, TermQuery, TermSetQuery,
+};
+use tantivy::schema::{Facet, IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, Order, Score, TantivyDocument, Term};
+
+use super::analysis::{self, Lang, Trigrams};
+use super::index::{IndexError, SearchIndex};
+
+/// Headings weigh more than body text.
+const HEADING_BOOST: Score = 2.0;
+/// Trigram matches count for less than word matches.
+const TRIGRAM_BOOST: Score = 0.4;
+/// The share of a query's trigrams a section must contain.
+const TRIGRAM_SHARE: f64 = 0.7;
+/// Queries with fewer trigrams than this do not use them (too unspecific).
+const FEWEST_TRIGRAMS: usize = 4;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    #[default]
+    Relevance,
+    Date,
+}
+
+pub struct SearchRequest<'a> {
+    pub text: &'a str,
+    /// Only these documents are searched (what the visitor may read).
+    pub readable: &'a [DocumentId],
+    pub kind: Option<&'a str>,
+    pub year: Option<i32>,
+    pub sort: Sort,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Hit {
+    pub document: String,
+    pub section: u64,
+    pub title: String,
+    pub heading: String,
+    /// HTML: the text escaped, the matched words in `<b>`.
+    pub snippet: String,
+    pub language: String,
+    pub updated_ms: u64,
+    pub score: Score,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Results {
+    pub hits: Vec<Hit>,
+    /// All matching sections (not only those returned).
+    pub total: usize,
+    /// `(facet, count)` such as `("/kind/statement", 3)`, `("/year/2026", 2)`.
+    pub facets: Vec<(String, u64)>,
+}
+
+impl SearchIndex {
+    pub fn search(&self, request: &SearchRequest<'_>) -> Result<Results, IndexError> {
+        if request.readable.is_empty() || request.text.trim().is_empty() {
+            return Ok(Results::default());
+        }
+        let f = self.fields;
+        let mut parser = QueryParser::for_index(&self.index, f.all_text());
+        parser.set_conjunction_by_default();
+        for lang in Lang::ALL {
+            parser.set_field_boost(f.heading(lang), HEADING_BOOST);
+        }
+        // Excluded words ("-Speiseplan") exclude from every way of matching, trigrams included.
+        let (excluded, wanted): (Vec<&str>, Vec<&str>) = request
+            .text
+            .split_whitespace()
+            .partition(|word| word.len() > 1 && word.starts_with('-'));
+        let wanted = wanted.join(" ");
+        if wanted.trim().is_empty() {
+            return Ok(Results::default());
+        }
+        let (words, _errors) = parser.parse_query_lenient(&wanted);
+        let mut either: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, words)];
+        if let Some(trigrams) = self.trigram_query(&wanted) {
+            either.push((Occur::Should, trigrams));
+        }
+
+        let readable = TermSetQuery::new(
+            request
+                .readable
+                .iter()
+                .map(|id| Term::from_field_text(f.document, &id.to_string())),
+        );
+        let mut all: Vec<(Occur, Box<dyn Query>)> = vec![
+            (Occur::Must, Box::new(BooleanQuery::new(either))),
+            (Occur::Must, Box::new(readable)),
+        ];
+        for word in excluded {
+            let (query, _errors) = parser.parse_query_lenient(&word[1..]);
+            all.push((Occur::MustNot, query));
+        }
+        let facet = |path: [&str; 2]| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_facet(f.facets, &Facet::from_path(path)),
+                IndexRecordOption::Basic,
+            ))
+        };
+        if let Some(kind) = request.kind {
+            all.push((Occur::Must, facet(["kind", kind])));
+        }
+        if let Some(year) = request.year {
+            all.push((Occur::Must, facet(["year", &year.to_string()])));
+        }
+        let query = BooleanQuery::new(all);
+
+        let searcher = self.reader.searcher();
+        let mut facets = FacetCollector::for_field("facets");
+        facets.add_facet("/kind");
+        facets.add_facet("/year");
+        let limit = request.limit.clamp(1, 100);
+        let (addresses, total, facet_counts): (Vec<(Score, DocAddress)>, usize, _) =
+            match request.sort {
+                Sort::Relevance => searcher.search(
+                    &query,
+                    &(TopDocs::with_limit(limit).order_by_score(), Count, facets),
+                )?,
+                Sort::Date => {
+                    let (by_date, total, counts) = searcher.search(
+                        &query,
+                        &(
+                            TopDocs::with_limit(limit)
+                                .order_by_fast_field::<u64>("updated", Order::Desc),
+                            Count,
+                            facets,
+                        ),
+                    )?;
+                    (
+                        by_date
+                            .into_iter()
+                            .map(|(_, address)| (0.0, address))
+                            .collect(),
+                        total,
+                        counts,
+                    )
+                }
+            };
+
+        let mut snippets = Vec::new();
+        for lang in Lang::ALL {
+            let mut generator = SnippetGenerator::create(&searcher, &query, f.body(lang))?;
+            generator.set_max_num_chars(220);
+            snippets.push((lang, generator));
+        }
+        let mut hits = Vec::with_capacity(addresses.len());
+        for (score, address) in addresses {
+            let stored: TantivyDocument = searcher.doc(address)?;
+            let text = |field| {
+                stored
+                    .get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_owned()
+            };
+            let number = |field| {
+                stored
+                    .get_first(field)
+                    .and_then(|v| v.as_u64())
+                    .unwrap_or(0)
+            };
+            let language = text(f.language);
+            let lang = Lang::of(Some(&language), "");
+            let body = text(f.body(lang));
+            let generator = &snippets
+                .iter()
+                .find(|(l, _)| *l == lang)
+                .expect("every language")
+                .1;
+            let snippet = generator.snippet(&body);
+            // Found by its heading or by trigrams: show the start of the section instead.
+            let snippet = if snippet.highlighted().is_empty() {
+                html_escape(&body.chars().take(220).collect::<String>())
+            } else {
+                snippet.to_html()
+            };
+            hits.push(Hit {
+                document: text(f.document),
+                section: number(f.section),
+                title: text(f.title),
+                heading: text(f.heading(lang)),
+                snippet,
+                language,
+                updated_ms: number(f.updated),
+                score,
+            });
+        }
+        let facets = facet_counts
+            .top_k("/kind", 20)
+            .into_iter()
+            .chain(facet_counts.top_k("/year", 20))
+            .map(|(facet, count)| (facet.to_string(), count))
+            .collect();
+        Ok(Results {
+            hits,
+            total,
+            facets,
+        })
+    }
+
+    /// Most of the query's trigrams, or `None` when it has too few to mean anything.
+    fn trigram_query(&self, text: &str) -> Option<Box<dyn Query>> {
+        let grams: BTreeSet<String> = analysis::terms(&mut Trigrams::default().into(), text)
+            .into_iter()
+            .filter(|gram| gram.chars().count() == 3)
+            .collect();
+        if grams.len() < FEWEST_TRIGRAMS {
+            return None;
+        }
+        let required = (grams.len() as f64 * TRIGRAM_SHARE).ceil() as usize;
+        let clauses = grams
+            .into_iter()
+            .map(|gram| -> (Occur, Box<dyn Query>) {
+                let term = Term::from_field_text(self.fields.trigrams, &gram);
+                (
+                    Occur::Should,
+                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                )
+            })
+            .collect();
+        let query = BooleanQuery::with_minimum_required_clauses(clauses, required);
+        Some(Box::new(BoostQuery::new(Box::new(query), TRIGRAM_BOOST)))
+    }
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

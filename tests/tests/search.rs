@@ -1,0 +1,319 @@
+//! Search through the server: word forms in German and Danish find their texts and nothing
+//! else; every role finds exactly what it may read; an edit is found within a second; a
+//! deleted index comes back whole after a restart.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use agora_schema::DocumentId;
+use agora_server::statements;
+use agora_tests::people::{Cast, Role};
+use agora_tests::TestServer;
+use serde_json::Value;
+
+/// Creates a statement owned by `role`'s first organisation and writes `text` into it through
+/// a Rust client, as people write.
+async fn statement(
+    server: &TestServer,
+    cast: &Cast,
+    role: Role,
+    title: &str,
+    language: &str,
+    text: &str,
+) -> DocumentId {
+    let person = cast.person(role);
+    let organisation = server
+        .state
+        .directory
+        .home_organisation(person.account.account_id)
+        .await
+        .unwrap()
+        .expect("a home organisation");
+    let info = statements::create(
+        &server.state,
+        &person.account,
+        organisation,
+        title,
+        language,
+    )
+    .await
+    .expect("create a statement");
+    let client = cast.client(server, role).await;
+    let handle = client.find(info.document_id).await.expect("find it");
+    handle.append_text(text).unwrap();
+    handle.wait_synced(Duration::from_secs(10)).await.unwrap();
+    client.close().await;
+    info.document_id
+}
+
+/// The documents `role` finds for `query`.
+async fn found(server: &TestServer, cast: &Cast, role: Role, query: &str) -> BTreeSet<String> {
+    let results = search(server, cast, role, query).await;
+    results["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .map(|hit| hit["document"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn search(server: &TestServer, cast: &Cast, role: Role, query: &str) -> Value {
+    let response = reqwest::Client::new()
+        .get(format!("{}/api/search", server.base_url()))
+        .query(&[("q", query), ("limit", "100")])
+        .bearer_auth(&cast.person(role).token)
+        .send()
+        .await
+        .expect("search");
+    assert_eq!(response.status(), 200, "{query}");
+    response.json().await.expect("JSON results")
+}
+
+/// Waits (bounded) until `role` finds exactly `expected` for `query`.
+async fn finds(
+    server: &TestServer,
+    cast: &Cast,
+    role: Role,
+    query: &str,
+    expected: &[DocumentId],
+) -> Duration {
+    let expected: BTreeSet<String> = expected.iter().map(ToString::to_string).collect();
+    let started = Instant::now();
+    loop {
+        let got = found(server, cast, role, query).await;
+        if got == expected {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{role:?} searching {query:?} found {got:?}, expected {expected:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn word_forms_find_their_texts_and_nothing_else() {
+    let (_data, server, cast) = Cast::on_new_server().await;
+    let owner = Role::Owner;
+    let customers = statement(
+        &server,
+        &cast,
+        owner,
+        "Leitbild",
+        "de",
+        "Unsere Kund*innenorientierung: Wir hören den Kund*innen zu und nehmen ihre Wünsche ernst.",
+    )
+    .await;
+    let assessment = statement(
+        &server,
+        &cast,
+        owner,
+        "Prüfung",
+        "de",
+        "Die Begutachtung durch den Medizinischen Dienst erfolgt einmal im Jahr.",
+    )
+    .await;
+    let nights = statement(
+        &server,
+        &cast,
+        owner,
+        "Dienstplan",
+        "de",
+        "Nachtschichten werden immer von zwei Fachkräften besetzt.",
+    )
+    .await;
+    let street = statement(
+        &server,
+        &cast,
+        owner,
+        "Anfahrt",
+        "de",
+        "Die Straße vor dem Haus ist verkehrsberuhigt.",
+    )
+    .await;
+    let families = statement(
+        &server,
+        &cast,
+        owner,
+        "Tilbud",
+        "da",
+        "Plejefamilierne får supervision hver måned af en erfaren konsulent.",
+    )
+    .await;
+    let citizen = statement(
+        &server,
+        &cast,
+        owner,
+        "Handleplan",
+        "da",
+        "Borgeren inddrages altid i arbejdet med sin handleplan.",
+    )
+    .await;
+    let unrelated = statement(
+        &server,
+        &cast,
+        owner,
+        "Küche",
+        "de",
+        "Der Speiseplan wird wöchentlich mit dem Heimbeirat abgestimmt.",
+    )
+    .await;
+    let _ = unrelated;
+
+    for (query, expected) in [
+        ("Kundenorientierung", vec![customers]),
+        ("Kunden", vec![customers]),
+        ("KundInnen", vec![customers]),
+        ("Gutachten", vec![assessment]),
+        ("Nachtschicht", vec![nights]),
+        ("Fachkraft", vec![nights]),
+        ("Strasse", vec![street]),
+        ("STRASSE", vec![street]),
+        ("plejefamilie", vec![families]),
+        ("plejefamilier", vec![families]),
+        ("borgere", vec![citizen]),
+        ("handleplanen", vec![citizen]),
+        ("\"zwei Fachkräften\"", vec![nights]),
+        ("Speise*", vec![unrelated]),
+        ("Heimbeirat -Speiseplan", vec![]),
+        ("Elefant", vec![]),
+    ] {
+        finds(&server, &cast, owner, query, &expected).await;
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_role_finds_exactly_what_it_may_read() {
+    let (_data, server, cast) = Cast::on_new_server().await;
+    let word = "Zauberwort";
+    // The cast's statement of A (every role but the outsider has a role on it), the outsider's
+    // statement of B, and an internal statement of A that nobody was given.
+    for id in [cast.statement, cast.statement_b] {
+        let client = cast
+            .client(
+                &server,
+                if id == cast.statement {
+                    Role::Owner
+                } else {
+                    Role::OtherOrganisation
+                },
+            )
+            .await;
+        let handle = client.find(id).await.unwrap();
+        handle
+            .append_text(&format!(" Das {word} steht hier."))
+            .unwrap();
+        handle.wait_synced(Duration::from_secs(10)).await.unwrap();
+        client.close().await;
+    }
+    let internal = statement(
+        &server,
+        &cast,
+        Role::Admin,
+        "Intern",
+        "de",
+        &format!("Nur für die Leitung: {word}."),
+    )
+    .await;
+    let _ = internal;
+
+    for role in [
+        Role::OtherOrganisation,
+        Role::Reviewer,
+        Role::Reader,
+        Role::Commenter,
+        Role::Editor,
+        Role::Owner,
+        Role::Admin,
+    ] {
+        let readable: BTreeSet<DocumentId> = server
+            .state
+            .directory
+            .documents_for(cast.person(role).account.account_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|listed| listed.info.document_id)
+            .collect();
+        let expected: Vec<DocumentId> = [cast.statement, cast.statement_b, internal]
+            .into_iter()
+            .filter(|id| readable.contains(id))
+            .collect();
+        finds(&server, &cast, role, word, &expected).await;
+        // Counts and facets know only the readable hits too.
+        let results = search(&server, &cast, role, word).await;
+        assert_eq!(results["total"], expected.len(), "{role:?}");
+        let kind_count: u64 = results["facets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|facet| facet[0].as_str().unwrap().starts_with("/kind/"))
+            .map(|facet| facet[1].as_u64().unwrap())
+            .sum();
+        assert_eq!(kind_count as usize, expected.len(), "{role:?}: {results}");
+        // Neither a phrase nor a prefix nor a filter reaches further.
+        for query in ["\"Das Zauberwort\"", "Zauber*", "Zauberwort -Leitung"] {
+            let got = found(&server, &cast, role, query).await;
+            assert!(
+                got.iter()
+                    .all(|id| readable.iter().any(|r| r.to_string() == *id)),
+                "{role:?} {query}: {got:?}"
+            );
+        }
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_is_found_within_a_second() {
+    let (_data, server, cast) = Cast::on_new_server().await;
+    finds(&server, &cast, Role::Editor, "Bereitschaftsdienst", &[]).await;
+    let client = cast.client(&server, Role::Editor).await;
+    let handle = client.find(cast.statement).await.unwrap();
+    handle
+        .append_text(" Der Bereitschaftsdienst ist nachts erreichbar.")
+        .unwrap();
+    let written = Instant::now();
+    handle.wait_synced(Duration::from_secs(10)).await.unwrap();
+    finds(
+        &server,
+        &cast,
+        Role::Editor,
+        "Bereitschaftsdienst",
+        &[cast.statement],
+    )
+    .await;
+    let took = written.elapsed();
+    println!(
+        "an edit was found {} ms after it was typed",
+        took.as_millis()
+    );
+    assert!(took < Duration::from_secs(1), "found after {took:?}");
+    client.close().await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_index_is_rebuilt_whole_at_start() {
+    let (data, server, cast) = Cast::on_new_server().await;
+    let mut written = vec![cast.statement];
+    for (title, text) in [
+        ("Eins", "Ankerwort im ersten Text."),
+        ("Zwei", "Ankerwort im zweiten Text."),
+    ] {
+        written.push(statement(&server, &cast, Role::Owner, title, "de", text).await);
+    }
+    let client = cast.client(&server, Role::Owner).await;
+    let handle = client.find(cast.statement).await.unwrap();
+    handle.append_text(" Ankerwort auch hier.").unwrap();
+    handle.wait_synced(Duration::from_secs(10)).await.unwrap();
+    client.close().await;
+    finds(&server, &cast, Role::Owner, "Ankerwort", &written).await;
+
+    std::fs::remove_dir_all(data.path().join(agora_server::SEARCH_FOLDER)).unwrap();
+    let server = server.restart().await;
+    finds(&server, &cast, Role::Owner, "Ankerwort", &written).await;
+    server.stop().await;
+}
