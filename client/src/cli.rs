@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use agora_client::search::{plain_snippet, web_base, SearchQuery};
 use agora_client::trace::{self, Trace};
 use agora_client::{Client, ClientOptions, DocHandle, DocumentId};
 use anyhow::{bail, Context};
@@ -48,6 +49,19 @@ enum Command {
         #[arg(long)]
         for_secs: Option<u64>,
     },
+    /// Search what your account may read; prints each place found with its snippet and link.
+    Search {
+        /// Search words: "quotes" for a phrase, word* for a prefix, -word to exclude.
+        query: String,
+        /// Only documents of this kind (e.g. statement).
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        year: Option<i32>,
+        /// Newest first instead of best match first.
+        #[arg(long)]
+        newest_first: bool,
+    },
     /// Replay a sequential editing trace (.json.gz) into a new document.
     Replay {
         trace: PathBuf,
@@ -73,8 +87,45 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Command::Cat { doc } => cat(&target, &doc).await,
         Command::Append { doc, text } => append(&target, &doc, &text).await,
         Command::Watch { doc, for_secs } => watch(&target, &doc, for_secs).await,
+        Command::Search {
+            query,
+            kind,
+            year,
+            newest_first,
+        } => {
+            let query = SearchQuery {
+                text: &query,
+                kind: kind.as_deref(),
+                year,
+                newest_first,
+            };
+            search(&target, &query).await
+        }
         Command::Replay { trace, batch } => replay(&target, &trace, batch).await,
     }
+}
+
+async fn search(target: &Target, query: &SearchQuery<'_>) -> anyhow::Result<()> {
+    let token = target
+        .token
+        .as_deref()
+        .context("searching needs an API token (--token or AGORA_TOKEN)")?;
+    let results = agora_client::search::search(&target.server, token, query).await?;
+    let base = web_base(&target.server);
+    for hit in &results.hits {
+        let place = if hit.heading.is_empty() || hit.heading == hit.title {
+            hit.title.clone()
+        } else {
+            format!("{} › {}", hit.title, hit.heading)
+        };
+        println!(
+            "{place}\n  {}\n  {base}/d/{}\n",
+            plain_snippet(&hit.snippet),
+            hit.document
+        );
+    }
+    println!("{} found", results.total);
+    Ok(())
 }
 
 async fn connect(target: &Target) -> anyhow::Result<Client> {

@@ -32,4 +32,7 @@ pub enum ClientError {
     Automerge(#[from] automerge::AutomergeError),
     #[error("editing trace: {0}")]
     Trace(String),
+    /// A request to the server's JSON API failed.
+    #[error("the server's web API: {0}")]
+    Http(String),
 }

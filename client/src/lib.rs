@@ -23,6 +23,7 @@ mod error;
 mod handle;
 mod handshake;
 mod options;
+pub mod search;
 mod shared;
 pub mod trace;
 

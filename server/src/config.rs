@@ -28,6 +28,8 @@ pub enum Command {
     /// Manage accounts, organisations and tokens from the command line.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Rebuild the search index from the stored documents (with the server stopped).
+    Reindex(DataFolder),
 }
 
 #[derive(Debug, Subcommand)]

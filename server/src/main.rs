@@ -18,6 +18,7 @@ async fn main() -> anyhow::Result<()> {
             agora_server::run(config, listener, shutdown_signal()).await
         }
         Command::Admin(command) => agora_server::admin::run(command).await,
+        Command::Reindex(folder) => agora_server::search::reindex::run(&folder.data).await,
     }
 }
 

@@ -81,7 +81,7 @@ pub fn serve_config(data: &Path, extra: &[&str]) -> ServeConfig {
         .command
     {
         Command::Serve(config) => config,
-        Command::Admin(_) => unreachable!("`agora serve` parses as Serve"),
+        Command::Admin(_) | Command::Reindex(_) => unreachable!("`agora serve` parses as Serve"),
     }
 }
 
@@ -222,15 +222,20 @@ fn provision_with_cli(binary: &Path, data: &Path) -> String {
 
 /// The `agora` binary built beside the test executables.
 pub fn agora_binary() -> PathBuf {
+    built_binary("agora")
+}
+
+/// A binary of the workspace built beside the test executables (`cargo build --bins`).
+pub fn built_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     let profile_dir = exe
         .parent()
         .and_then(|deps| deps.parent())
         .expect("target/<profile>/deps");
-    let binary = profile_dir.join("agora");
+    let binary = profile_dir.join(name);
     assert!(
         binary.exists(),
-        "{} is missing: build it first with `cargo build -p agora-server`",
+        "{} is missing: build it first with `cargo build --workspace --bins`",
         binary.display()
     );
     binary

@@ -124,6 +124,19 @@ async fn scripts_in_every_text_field_are_shown_escaped() {
         let csp = page.headers["content-security-policy"].to_str().unwrap();
         assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"));
     }
+
+    // The search page shows the text in a hit's snippet once it is indexed: escaped too.
+    let mut hit = None;
+    for _ in 0..100 {
+        let page = admin.get("/search?q=alert").await;
+        if page.body.contains("class=\"snippet\"") {
+            hit = Some(page);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let page = hit.expect("the search page finds the document text");
+    assert_escaped(&page.body, "/search");
     server.stop().await;
 }
 

@@ -97,6 +97,7 @@ fn rows() -> Vec<Row> {
         ),
         row("GET", "/d/{id}", None, READERS),
         row("GET", "/d/{id}/meeting", None, READERS),
+        row("GET", "/search", None, SIGNED_IN),
         row("GET", "/d/{id}/share", None, SHARERS),
         row(
             "POST",

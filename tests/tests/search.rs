@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use agora_schema::DocumentId;
 use agora_server::statements;
-use agora_tests::people::{Cast, Role};
+use agora_tests::people::{Cast, Role, ROLES};
 use agora_tests::TestServer;
 use serde_json::Value;
 
@@ -159,7 +159,6 @@ async fn word_forms_find_their_texts_and_nothing_else() {
         "Der Speiseplan wird wöchentlich mit dem Heimbeirat abgestimmt.",
     )
     .await;
-    let _ = unrelated;
 
     for (query, expected) in [
         ("Kundenorientierung", vec![customers]),
@@ -217,17 +216,8 @@ async fn every_role_finds_exactly_what_it_may_read() {
         &format!("Nur für die Leitung: {word}."),
     )
     .await;
-    let _ = internal;
 
-    for role in [
-        Role::OtherOrganisation,
-        Role::Reviewer,
-        Role::Reader,
-        Role::Commenter,
-        Role::Editor,
-        Role::Owner,
-        Role::Admin,
-    ] {
+    for role in ROLES.into_iter().filter(|role| *role != Role::Anonymous) {
         let readable: BTreeSet<DocumentId> = server
             .state
             .directory
@@ -315,5 +305,91 @@ async fn a_deleted_index_is_rebuilt_whole_at_start() {
     std::fs::remove_dir_all(data.path().join(agora_server::SEARCH_FOLDER)).unwrap();
     let server = server.restart().await;
     finds(&server, &cast, Role::Owner, "Ankerwort", &written).await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_client_searches_as_its_token() {
+    let (_data, server, cast) = Cast::on_new_server().await;
+    let client = cast.client(&server, Role::Editor).await;
+    let handle = client.find(cast.statement).await.unwrap();
+    handle
+        .append_text(" Die Rufbereitschaft ist geregelt.")
+        .unwrap();
+    handle.wait_synced(Duration::from_secs(10)).await.unwrap();
+    client.close().await;
+    finds(
+        &server,
+        &cast,
+        Role::Editor,
+        "Rufbereitschaft",
+        &[cast.statement],
+    )
+    .await;
+
+    let run = |role: Role| {
+        let output = std::process::Command::new(agora_tests::server::built_binary("agora-client"))
+            .args([
+                "search",
+                "Rufbereitschaft",
+                "--server",
+                &format!("ws://{}/sync", server.addr),
+            ])
+            .env("AGORA_TOKEN", &cast.person(role).token)
+            .output()
+            .expect("run agora-client");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let editor = run(Role::Editor);
+    assert!(
+        editor.contains("«Rufbereitschaft»") && editor.contains(&format!("/d/{}", cast.statement)),
+        "{editor}"
+    );
+    assert!(editor.trim_end().ends_with("1 found"), "{editor}");
+    let outsider = run(Role::OtherOrganisation);
+    assert_eq!(outsider.trim(), "0 found");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agora_reindex_rebuilds_the_index_and_refuses_while_the_server_runs() {
+    let (data, server, cast) = Cast::on_new_server().await;
+    let written = statement(
+        &server,
+        &cast,
+        Role::Owner,
+        "Neu",
+        "de",
+        "Ein Wegweiser für neue Kolleg*innen.",
+    )
+    .await;
+    finds(&server, &cast, Role::Owner, "Kollegen", &[written]).await;
+    let reindex = || {
+        std::process::Command::new(agora_tests::server::agora_binary())
+            .args(["reindex", "--data", data.path().to_str().unwrap()])
+            .output()
+            .expect("run agora reindex")
+    };
+    let refused = reindex();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("stop the server first"));
+
+    let addr = server.addr;
+    server.stop().await;
+    let rebuilt = reindex();
+    assert!(
+        rebuilt.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rebuilt.stderr)
+    );
+    let said = String::from_utf8_lossy(&rebuilt.stdout);
+    assert!(said.contains("of 3 documents"), "{said}");
+    let server = TestServer::start_on(&addr.to_string(), data.path(), &[]).await;
+    finds(&server, &cast, Role::Owner, "Kollegen", &[written]).await;
     server.stop().await;
 }

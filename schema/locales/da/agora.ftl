@@ -8,6 +8,22 @@ nav-organisations = Organisationer
 nav-account = Konto
 nav-tokens = API-tokens
 nav-admin = Administration
+nav-search = Søg
+search = Søg
+search-label = Søgeord
+search-sort = Rækkefølge
+search-sort-relevance = Bedste match først
+search-sort-date = Nyeste først
+search-submit = Søg
+search-filters = Afgræns
+search-facet-kind = Type
+search-facet-year = År
+search-count = { $count ->
+    [one] Ét sted fundet
+   *[other] { $count } steder fundet
+}
+search-none = Intet fundet i det, du må læse. Prøv færre eller andre ord.
+kind-statement = Værdigrundlag
 sign-in = Log ind
 sign-out = Log ud
 language = Sprog

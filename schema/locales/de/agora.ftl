@@ -8,6 +8,22 @@ nav-organisations = Organisationen
 nav-account = Konto
 nav-tokens = API-Token
 nav-admin = Verwaltung
+nav-search = Suche
+search = Suche
+search-label = Suchbegriffe
+search-sort = Reihenfolge
+search-sort-relevance = Beste Treffer zuerst
+search-sort-date = Neueste zuerst
+search-submit = Suchen
+search-filters = Eingrenzen
+search-facet-kind = Art
+search-facet-year = Jahr
+search-count = { $count ->
+    [one] Eine Stelle gefunden
+   *[other] { $count } Stellen gefunden
+}
+search-none = In dem, was Sie lesen dürfen, wurde nichts gefunden. Versuchen Sie weniger oder andere Wörter.
+kind-statement = Leitbilder und Grundsätze
 sign-in = Anmelden
 sign-out = Abmelden
 language = Sprache

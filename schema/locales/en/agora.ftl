@@ -8,6 +8,22 @@ nav-organisations = Organisations
 nav-account = Account
 nav-tokens = API tokens
 nav-admin = Administration
+nav-search = Search
+search = Search
+search-label = Search words
+search-sort = Order
+search-sort-relevance = Best match first
+search-sort-date = Newest first
+search-submit = Search
+search-filters = Narrow down
+search-facet-kind = Kind
+search-facet-year = Year
+search-count = { $count ->
+    [one] One place found
+   *[other] { $count } places found
+}
+search-none = Nothing found in what you may read. Try fewer or other words.
+kind-statement = Statements
 sign-in = Sign in
 sign-out = Sign out
 language = Language

@@ -1,7 +1,6 @@
 //! The JSON API for scripts and the CLI client: an API token in `Authorization: Bearer`, or the
 //! browser's session. Errors are JSON too (the error layer renders them).
 
-use agora_schema::DocumentId;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::Json;
@@ -9,10 +8,11 @@ use serde_json::{json, Value};
 
 use super::error::{HttpError, HttpResult};
 use super::pages::documents::parse_id;
+use super::pages::search::{search_for, SearchParameters};
 use super::security::request_origin_allowed;
 use crate::auth::{authenticate, Accept, Principal};
 use crate::directory::OrganisationId;
-use crate::search::{Results, SearchRequest, Sort};
+use crate::search::Results;
 use crate::statements;
 use crate::AppState;
 
@@ -134,20 +134,6 @@ pub async fn document(
     ))
 }
 
-#[derive(serde::Deserialize)]
-pub struct SearchParameters {
-    #[serde(default)]
-    q: String,
-    kind: Option<String>,
-    year: Option<i32>,
-    #[serde(default)]
-    sort: Sort,
-    limit: Option<usize>,
-}
-
-/// Most hits a page of results holds.
-const SEARCH_LIMIT: usize = 20;
-
 /// `GET /api/search?q=…&kind=…&year=…&sort=relevance|date`: sections of the documents the
 /// caller may read, with snippets and facet counts over those documents only.
 pub async fn search(
@@ -155,26 +141,7 @@ pub async fn search(
     ApiCaller(caller): ApiCaller,
     Query(parameters): Query<SearchParameters>,
 ) -> HttpResult<Json<Results>> {
-    let readable: Vec<DocumentId> = state
-        .directory
-        .documents_for(caller.account.account_id)
-        .await?
-        .into_iter()
-        .map(|listed| listed.info.document_id)
-        .collect();
-    let index = state.search.clone();
-    let results = tokio::task::spawn_blocking(move || {
-        index.search(&SearchRequest {
-            text: &parameters.q,
-            readable: &readable,
-            kind: parameters.kind.as_deref(),
-            year: parameters.year,
-            sort: parameters.sort,
-            limit: parameters.limit.unwrap_or(SEARCH_LIMIT),
-        })
-    })
-    .await
-    .map_err(|error| HttpError::Internal(error.to_string()))?
-    .map_err(|error| HttpError::Internal(error.to_string()))?;
-    Ok(Json(results))
+    Ok(Json(
+        search_for(&state, caller.account.account_id, &parameters).await?,
+    ))
 }

@@ -24,7 +24,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
-use self::pages::{account, admin, documents, invitations, organisations, setup, sharing, sign_in};
+use self::pages::{
+    account, admin, documents, invitations, organisations, search, setup, sharing, sign_in,
+};
 pub use self::route_book::Route;
 use self::route_book::RouteBook;
 use crate::AppState;
@@ -52,6 +54,7 @@ fn route_book() -> RouteBook {
         .post("/d/{id}/share", post(sharing::grant))
         .post("/d/{id}/share/{grant}/revoke", post(sharing::revoke))
         .post("/d/{id}/invitations", post(sharing::invite_reviewer))
+        .get("/search", get(search::show))
         // Organisations, members, teams, audit.
         .get("/organisations", get(organisations::list))
         .get("/organisations/{org}", get(organisations::show))

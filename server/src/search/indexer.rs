@@ -7,15 +7,14 @@
 //! server already serves.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use agora_schema::DocumentId;
 use automerge::Automerge;
 use tokio_util::sync::CancellationToken;
 
-use super::analysis::Lang;
-use super::index::{DocumentFacts, SearchIndex};
-use super::sections::{sections, Section};
+use super::entry::Entry;
+use super::index::SearchIndex;
 use crate::directory::Directory;
 use crate::store::ChangedDocuments;
 use crate::sync::DocumentRegistry;
@@ -90,77 +89,11 @@ impl Indexer {
     async fn read(&self, id: DocumentId) -> Option<Entry> {
         let info = self.directory.document_info(id).await.ok()??;
         let bytes = self.documents.save(id).await?;
-        let title = info.title.clone();
-        let (sections, text) = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
             let doc = Automerge::load(&bytes).ok()?;
-            let sections = sections(&doc, &title);
-            let text: String = sections
-                .iter()
-                .map(|s| s.body.as_str())
-                .collect::<Vec<_>>()
-                .join("\n");
-            Some((sections, text))
+            Some(Entry::new(&info, &doc))
         })
         .await
-        .ok()??;
-        let updated_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64);
-        Some(Entry {
-            id,
-            title: info.title,
-            kind: info.kind,
-            language: Lang::of(info.language.as_deref(), &text),
-            updated_ms,
-            year: year_of(info.created_at),
-            sections,
-        })
+        .ok()?
     }
-}
-
-/// One document's worth of index content.
-struct Entry {
-    id: DocumentId,
-    title: String,
-    kind: String,
-    language: Lang,
-    updated_ms: u64,
-    year: i32,
-    sections: Vec<Section>,
-}
-
-impl Entry {
-    fn gone(id: DocumentId) -> Self {
-        Self {
-            id,
-            title: String::new(),
-            kind: String::new(),
-            language: Lang::En,
-            updated_ms: 0,
-            year: 0,
-            sections: Vec::new(),
-        }
-    }
-
-    fn facts(&self) -> (DocumentFacts<'_>, Vec<Section>) {
-        (
-            DocumentFacts {
-                id: self.id,
-                title: &self.title,
-                kind: &self.kind,
-                language: self.language,
-                updated_ms: self.updated_ms,
-                year: self.year,
-            },
-            self.sections.clone(),
-        )
-    }
-}
-
-/// The calendar year of unix milliseconds (UTC).
-fn year_of(ms: i64) -> i32 {
-    let days = ms.div_euclid(86_400_000);
-    time::OffsetDateTime::UNIX_EPOCH
-        .checked_add(time::Duration::days(days))
-        .map_or(1970, |date| date.year())
 }

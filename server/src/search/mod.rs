@@ -7,12 +7,16 @@
 //! - `sections`: a document cut into hits (a section runs from one heading to the next).
 //! - `index`: the tantivy index (one entry per section) and its one writer.
 //! - `query`: access-filtered queries with facets and snippets.
+//! - `entry`: one document's index content (facts and sections).
 //! - `indexer`: the task that keeps the index up to date with the store.
+//! - `reindex`: `agora reindex`, the whole index rebuilt from the store with a progress bar.
 
 pub mod analysis;
+pub mod entry;
 pub mod index;
 pub mod indexer;
 pub mod query;
+pub mod reindex;
 pub mod sections;
 pub mod words;
 

@@ -9,6 +9,7 @@ mod watched;
 
 use agora_schema::DocumentId;
 use async_trait::async_trait;
+use automerge::{Automerge, LoadOptions, TextEncoding};
 
 pub use sqlite::{SqliteStore, Synchronous};
 pub use watched::{ChangedDocuments, WatchedStore};
@@ -31,6 +32,21 @@ impl StoredDocument {
         self.chunks
             .last()
             .map_or(self.snapshot_seq, |(seq, _)| *seq)
+    }
+
+    /// The document: the snapshot with every chunk after it applied.
+    pub fn decode(&self) -> Result<Automerge, automerge::AutomergeError> {
+        let mut doc = match &self.snapshot {
+            Some(snapshot) => Automerge::load_with_options(
+                snapshot,
+                LoadOptions::new().text_encoding(TextEncoding::Utf16CodeUnit),
+            )?,
+            None => Automerge::new_with_encoding(TextEncoding::Utf16CodeUnit),
+        };
+        for (_, chunk) in &self.chunks {
+            doc.load_incremental(chunk)?;
+        }
+        Ok(doc)
     }
 
     /// Bytes in the log since the snapshot: what a compaction would fold away.

@@ -11,13 +11,13 @@ use std::time::{Duration, Instant};
 
 use agora_schema::{encode, DocumentId, DocumentMessage, EphemeralMessage, Message, PeerId};
 use automerge::sync::{self, SyncDoc};
-use automerge::{Automerge, ChangeHash, LoadOptions, ReadDoc, TextEncoding};
+use automerge::{Automerge, ChangeHash, ReadDoc, TextEncoding};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::registry::DocumentRegistry;
 use super::{close_code, SyncLimits};
-use crate::store::{Seq, Store, StoredDocument};
+use crate::store::{Seq, Store};
 
 /// A connection's number, unique in this process.
 pub type ConnectionId = u64;
@@ -213,8 +213,7 @@ impl DocumentActor {
         };
         let id = self.id;
         let decoded =
-            tokio::task::spawn_blocking(move || decode_stored(&stored).map(|doc| (doc, stored)))
-                .await;
+            tokio::task::spawn_blocking(move || stored.decode().map(|doc| (doc, stored))).await;
         match decoded {
             Ok(Ok((doc, stored))) => {
                 self.stored_heads = doc.get_heads();
@@ -438,20 +437,6 @@ fn brings_new_changes(doc: &Automerge, message: &sync::Message) -> bool {
             doc.get_change_by_hash(&change.hash()).is_none()
         })
     })
-}
-
-fn decode_stored(stored: &StoredDocument) -> Result<Automerge, automerge::AutomergeError> {
-    let mut doc = match &stored.snapshot {
-        Some(snapshot) => Automerge::load_with_options(
-            snapshot,
-            LoadOptions::new().text_encoding(TextEncoding::Utf16CodeUnit),
-        )?,
-        None => Automerge::new_with_encoding(TextEncoding::Utf16CodeUnit),
-    };
-    for (_, chunk) in &stored.chunks {
-        doc.load_incremental(chunk)?;
-    }
-    Ok(doc)
 }
 
 #[cfg(test)]

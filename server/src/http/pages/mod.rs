@@ -7,6 +7,7 @@ pub mod documents;
 pub mod editor;
 pub mod invitations;
 pub mod organisations;
+pub mod search;
 pub mod setup;
 pub mod sharing;
 pub mod sign_in;

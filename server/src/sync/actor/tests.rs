@@ -1,7 +1,7 @@
 //! The actor's promises, checked against the real SQLite store.
 
 use super::*;
-use crate::store::{SqliteStore, Synchronous};
+use crate::store::{SqliteStore, StoredDocument, Synchronous};
 use agora_schema::decode;
 use automerge::transaction::Transactable;
 use automerge::{ObjType, ROOT};

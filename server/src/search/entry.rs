@@ -1,0 +1,78 @@
+//! One document's worth of index content: its facts from the directory and its sections.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use agora_schema::DocumentId;
+use automerge::Automerge;
+
+use super::analysis::Lang;
+use super::index::DocumentFacts;
+use super::sections::{sections, Section};
+use crate::directory::DocumentInfo;
+
+pub struct Entry {
+    id: DocumentId,
+    title: String,
+    kind: String,
+    language: Lang,
+    updated_ms: u64,
+    year: i32,
+    sections: Vec<Section>,
+}
+
+impl Entry {
+    pub fn new(info: &DocumentInfo, doc: &Automerge) -> Self {
+        let sections = sections(doc, &info.title);
+        let text: String = sections
+            .iter()
+            .map(|section| section.body.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        Self {
+            id: info.document_id,
+            title: info.title.clone(),
+            kind: info.kind.clone(),
+            language: Lang::of(info.language.as_deref(), &text),
+            updated_ms: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64),
+            year: year_of(info.created_at),
+            sections,
+        }
+    }
+
+    /// A document that must not be found (gone, or not registered).
+    pub fn gone(id: DocumentId) -> Self {
+        Self {
+            id,
+            title: String::new(),
+            kind: String::new(),
+            language: Lang::En,
+            updated_ms: 0,
+            year: 0,
+            sections: Vec::new(),
+        }
+    }
+
+    pub fn facts(&self) -> (DocumentFacts<'_>, Vec<Section>) {
+        (
+            DocumentFacts {
+                id: self.id,
+                title: &self.title,
+                kind: &self.kind,
+                language: self.language,
+                updated_ms: self.updated_ms,
+                year: self.year,
+            },
+            self.sections.clone(),
+        )
+    }
+}
+
+/// The calendar year of unix milliseconds (UTC).
+fn year_of(ms: i64) -> i32 {
+    let days = ms.div_euclid(86_400_000);
+    time::OffsetDateTime::UNIX_EPOCH
+        .checked_add(time::Duration::days(days))
+        .map_or(1970, |date| date.year())
+}
