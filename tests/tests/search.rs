@@ -393,3 +393,41 @@ async fn agora_reindex_rebuilds_the_index_and_refuses_while_the_server_runs() {
     finds(&server, &cast, Role::Owner, "Kollegen", &[written]).await;
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_queries_get_an_answer_and_nothing_else() {
+    let (_data, server, cast) = Cast::on_new_server().await;
+    let huge = "Kunde ".repeat(1_000);
+    for query in [
+        "\"",
+        "(((",
+        "*",
+        "-",
+        "-Individuum",
+        ":",
+        "text:Individuum",
+        "document:*",
+        "' OR 1=1 --",
+        "<script>alert(1)</script>",
+        "\u{0}\u{fffc}",
+        huge.as_str(),
+    ] {
+        let started = Instant::now();
+        let results = search(&server, &cast, Role::OtherOrganisation, query).await;
+        let found: Vec<&str> = results["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|hit| hit["document"].as_str().unwrap())
+            .collect();
+        // The outsider can only ever find the statement of its own organisation.
+        let own = cast.statement_b.to_string();
+        assert!(found.iter().all(|id| *id == own), "{query:.40}: {found:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{query:.40} took {:?}",
+            started.elapsed()
+        );
+    }
+    server.stop().await;
+}

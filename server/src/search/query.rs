@@ -26,6 +26,8 @@ const TRIGRAM_BOOST: Score = 0.4;
 const TRIGRAM_SHARE: f64 = 0.7;
 /// Queries with fewer trigrams than this do not use them (too unspecific).
 const FEWEST_TRIGRAMS: usize = 4;
+/// A query longer than this is cut: nobody types more, and a pasted page must not cost more.
+const LONGEST_QUERY: usize = 300;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -78,9 +80,10 @@ impl SearchIndex {
         for lang in Lang::ALL {
             parser.set_field_boost(f.heading(lang), HEADING_BOOST);
         }
+        let text =
+            without_field_names(&request.text.chars().take(LONGEST_QUERY).collect::<String>());
         // Excluded words ("-Speiseplan") exclude from every way of matching, trigrams included.
-        let (excluded, wanted): (Vec<&str>, Vec<&str>) = request
-            .text
+        let (excluded, wanted): (Vec<&str>, Vec<&str>) = text
             .split_whitespace()
             .partition(|word| word.len() > 1 && word.starts_with('-'));
         let wanted = wanted.join(" ");
@@ -237,6 +240,21 @@ impl SearchIndex {
         let query = BooleanQuery::with_minimum_required_clauses(clauses, required);
         Some(Box::new(BoostQuery::new(Box::new(query), TRIGRAM_BOOST)))
     }
+}
+
+/// The query language's `field:word` is not for people: they search text, and our fields
+/// (ids, facets) are not theirs to query. "Kund:innen" stays, as the gender form it is.
+fn without_field_names(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (at, c) in text.char_indices() {
+        let gender_form = text[at + c.len_utf8()..].starts_with("in");
+        if c == ':' && !gender_form {
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn html_escape(text: &str) -> String {
