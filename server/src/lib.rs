@@ -160,6 +160,7 @@ impl Server {
         };
         let indexer = Indexer {
             index: self.state.search.clone(),
+            store: self.state.store.clone(),
             changed: self.changed.clone(),
             documents: self.state.sync.documents.clone(),
             directory: self.state.directory.clone(),

@@ -8,7 +8,8 @@ use automerge::Automerge;
 use super::analysis::Lang;
 use super::index::DocumentFacts;
 use super::sections::{sections, Section};
-use crate::directory::DocumentInfo;
+use crate::directory::{Directory, DocumentInfo};
+use crate::store::Store;
 
 pub struct Entry {
     id: DocumentId,
@@ -39,6 +40,28 @@ impl Entry {
             year: year_of(info.created_at),
             sections,
         }
+    }
+
+    /// The document as stored (not through its actor): for rebuilding the whole index without
+    /// loading every document into memory at once. `None` when nobody may read it (stored
+    /// before accounts existed) or nothing is stored.
+    pub async fn from_store(
+        directory: &Directory,
+        store: &dyn Store,
+        id: DocumentId,
+    ) -> anyhow::Result<Option<Self>> {
+        let Some(info) = directory.document_info(id).await? else {
+            return Ok(None);
+        };
+        let Some(stored) = store.load(id).await? else {
+            return Ok(None);
+        };
+        let entry = tokio::task::spawn_blocking(move || {
+            let doc = stored.decode()?;
+            Ok::<_, automerge::AutomergeError>(Self::new(&info, &doc))
+        })
+        .await??;
+        Ok(Some(entry))
     }
 
     /// A document that must not be found (gone, or not registered).

@@ -3,8 +3,9 @@
 //! and writes them in one batch off the async threads. A section is searchable well within a
 //! second of reaching the server, and sync never waits for the index.
 //!
-//! A new (or damaged, hence new) index is first filled from every stored document, while the
-//! server already serves.
+//! A new (or damaged, hence new) index is first filled from every stored document, read from
+//! the store rather than through the document actors, while the server already serves; what
+//! people write meanwhile is indexed between the batches.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use super::entry::Entry;
 use super::index::SearchIndex;
 use crate::directory::Directory;
-use crate::store::ChangedDocuments;
+use crate::store::{ChangedDocuments, Store};
 use crate::sync::DocumentRegistry;
 
 /// How long the indexer gathers changes before writing them: keystrokes coalesce, and the
@@ -27,6 +28,7 @@ const REBUILD_BATCH: usize = 64;
 
 pub struct Indexer {
     pub index: SearchIndex,
+    pub store: Arc<dyn Store>,
     pub changed: Arc<ChangedDocuments>,
     pub documents: DocumentRegistry,
     pub directory: Directory,
@@ -41,7 +43,12 @@ impl Indexer {
                 if stop.is_cancelled() {
                     return;
                 }
-                self.write(batch).await;
+                self.rebuild(batch).await;
+                // What people write meanwhile goes first.
+                let live = self.changed.take_now();
+                if !live.is_empty() {
+                    self.write(&live).await;
+                }
             }
             tracing::info!(
                 documents = ids.len(),
@@ -63,6 +70,19 @@ impl Indexer {
         }
     }
 
+    /// Indexes stored documents, read from the store rather than through their actors.
+    async fn rebuild(&self, ids: &[DocumentId]) {
+        let mut batch = Vec::with_capacity(ids.len());
+        for &id in ids {
+            match Entry::from_store(&self.directory, self.store.as_ref(), id).await {
+                Ok(Some(entry)) => batch.push(entry),
+                Ok(None) => {}
+                Err(error) => tracing::error!(document = %id, %error, "cannot index this document"),
+            }
+        }
+        self.commit(batch).await;
+    }
+
     async fn write(&self, ids: &[DocumentId]) {
         let mut batch = Vec::with_capacity(ids.len());
         for &id in ids {
@@ -72,6 +92,10 @@ impl Indexer {
                 None => batch.push(Entry::gone(id)),
             }
         }
+        self.commit(batch).await;
+    }
+
+    async fn commit(&self, batch: Vec<Entry>) {
         let index = self.index.clone();
         let written = tokio::task::spawn_blocking(move || {
             let documents: Vec<_> = batch.iter().map(Entry::facts).collect();

@@ -35,16 +35,10 @@ pub async fn run(data: &Path) -> anyhow::Result<()> {
     for batch in ids.chunks(BATCH) {
         let mut entries = Vec::with_capacity(batch.len());
         for &id in batch {
-            let Some(info) = directory.document_info(id).await? else {
-                continue; // stored before accounts existed: nobody may read it
-            };
-            let Some(stored) = store.load(id).await? else {
-                continue;
-            };
-            let doc = stored
-                .decode()
-                .with_context(|| format!("document {id} is damaged"))?;
-            entries.push(Entry::new(&info, &doc));
+            let entry = Entry::from_store(&directory, &store, id)
+                .await
+                .with_context(|| format!("document {id}"))?;
+            entries.extend(entry);
         }
         let documents: Vec<_> = entries.iter().map(Entry::facts).collect();
         sections += documents.iter().map(|(_, s)| s.len()).sum::<usize>();
