@@ -2,6 +2,7 @@
 //! emoji, ZWJ sequences included), at positions given in UTF-16 code units.
 
 use agora_client::DocHandle;
+use automerge::transaction::Transactable;
 use automerge::{Automerge, ReadDoc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -35,28 +36,32 @@ pub fn utf16_offset(text: &str, chars: usize) -> usize {
     text.chars().take(chars).map(char::len_utf16).sum()
 }
 
-/// One random edit: mostly inserts, sometimes a delete of one to three characters.
+/// One random edit: mostly inserts, sometimes a delete of one to three characters. The text is
+/// read inside the edit's own transaction, so a remote change arriving meanwhile cannot move
+/// the positions.
 pub fn random_edit(handle: &DocHandle, rng: &mut StdRng) {
-    let text = handle.text();
-    let chars = text.chars().count();
-    if chars > 0 && rng.random_bool(0.3) {
-        let at = rng.random_range(0..chars);
-        let len = rng.random_range(1..=3).min(chars - at);
-        let start = utf16_offset(&text, at);
-        let end = utf16_offset(&text, at + len);
-        handle
-            .splice_text(start, (end - start) as isize, "")
-            .expect("delete whole characters");
-    } else {
-        let at = utf16_offset(&text, rng.random_range(0..=chars));
-        let piece = PIECES[rng.random_range(0..PIECES.len())];
-        handle.splice_text(at, 0, piece).expect("insert");
-    }
+    handle
+        .try_change(|tx| {
+            let body = agora_client::text_object(tx).expect("the document has a root text");
+            let text = tx.text(&body)?;
+            let chars = text.chars().count();
+            if chars > 0 && rng.random_bool(0.3) {
+                let at = rng.random_range(0..chars);
+                let len = rng.random_range(1..=3).min(chars - at);
+                let start = utf16_offset(&text, at);
+                let end = utf16_offset(&text, at + len);
+                tx.splice_text(&body, start, (end - start) as isize, "")
+            } else {
+                let at = utf16_offset(&text, rng.random_range(0..=chars));
+                let piece = PIECES[rng.random_range(0..PIECES.len())];
+                tx.splice_text(&body, at, 0, piece)
+            }
+        })
+        .expect("an edit inside the current text");
 }
 
 /// A new document whose root text holds `text`, made as the client makes documents.
 pub fn document_with_text(text: &str) -> Automerge {
-    use automerge::transaction::Transactable;
     let mut doc = agora_client::new_text_document();
     let mut tx = doc.transaction();
     let body = agora_client::text_object(&tx).expect("a new document has a root text");

@@ -13,6 +13,7 @@ import { caretOf, caretsPlugin, drawCarets } from "./carets"
 import { commandsFor, safeHref } from "./commands"
 import { editingKeys } from "./keymap"
 import { LinkDialog } from "./link-dialog"
+import { selectionFromPage } from "./page-selection"
 import type { Caret, Peer } from "./presence"
 import { t } from "./strings"
 import { toolbar } from "./toolbar"
@@ -45,6 +46,7 @@ export function mountEditor(
       schema,
       doc: pmDoc,
       plugins: [
+        selectionFromPage(),
         ...editingKeys(schema, commands, openLink),
         history(),
         sync,

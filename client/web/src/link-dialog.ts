@@ -4,6 +4,7 @@
 import type { EditorView } from "prosemirror-view"
 
 import { linkRange, safeHref, type Commands } from "./commands"
+import { takeSelectionFromPage } from "./page-selection"
 import { t } from "./strings"
 
 export class LinkDialog {
@@ -51,6 +52,7 @@ export class LinkDialog {
 
   open(view: EditorView): boolean {
     this.view = view
+    takeSelectionFromPage(view)
     const current = linkRange(view.state, view.state.schema.marks.link)
     this.input.value = current?.href ?? ""
     this.problem.hidden = true

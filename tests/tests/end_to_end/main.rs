@@ -1,0 +1,26 @@
+//! End-to-end tests against real `agora` processes, real clients and a real browser, linked
+//! into one test binary so that the suite builds and links once.
+//!
+//! - `protocol_faults`, `peer_faults`: bad input and misbehaving peers on `/sync`
+//! - `convergence`, `trace_replay`, `find_again`, `crash`: editing together and surviving restarts
+//! - `npm_interop`: the official npm client against the server
+//! - `permission_matrix`, `sync_permissions`, `access_changes`, `organisations_apart`,
+//!   `hostile_input`, `accounts`: identity and access
+//! - `browser_editing`: co-writing in headless chromium
+//! - `search`: search through pages, API and command line
+
+mod access_changes;
+mod accounts;
+mod browser_editing;
+mod convergence;
+mod crash;
+mod find_again;
+mod hostile_input;
+mod npm_interop;
+mod organisations_apart;
+mod peer_faults;
+mod permission_matrix;
+mod protocol_faults;
+mod search;
+mod sync_permissions;
+mod trace_replay;
