@@ -56,6 +56,15 @@ enum Command {
         /// Only documents of this kind (e.g. statement).
         #[arg(long)]
         kind: Option<String>,
+        /// Only this quality area.
+        #[arg(long)]
+        area: Option<String>,
+        /// Only documents shared with this team.
+        #[arg(long)]
+        team: Option<String>,
+        /// Only documents this person wrote (their display name).
+        #[arg(long)]
+        author: Option<String>,
         #[arg(long)]
         year: Option<i32>,
         /// Newest first instead of best match first.
@@ -90,13 +99,26 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Command::Search {
             query,
             kind,
+            area,
+            team,
+            author,
             year,
             newest_first,
         } => {
+            let year = year.map(|year| year.to_string());
+            let chosen = [
+                ("kind", &kind),
+                ("area", &area),
+                ("team", &team),
+                ("author", &author),
+                ("year", &year),
+            ];
             let query = SearchQuery {
                 text: &query,
-                kind: kind.as_deref(),
-                year,
+                filters: chosen
+                    .iter()
+                    .filter_map(|(name, value)| Some((*name, value.as_deref()?)))
+                    .collect(),
                 newest_first,
             };
             search(&target, &query).await
@@ -119,9 +141,9 @@ async fn search(target: &Target, query: &SearchQuery<'_>) -> anyhow::Result<()> 
             format!("{} › {}", hit.title, hit.heading)
         };
         println!(
-            "{place}\n  {}\n  {base}/d/{}\n",
+            "{place}\n  {}\n  {}\n",
             plain_snippet(&hit.snippet),
-            hit.document
+            hit.link(&base)
         );
     }
     println!("{} found", results.total);

@@ -14,18 +14,37 @@ pub struct Hit {
     pub snippet: String,
 }
 
+impl Hit {
+    /// The hit's place on the server: the document, opened at the section.
+    pub fn link(&self, web_base: &str) -> String {
+        match self.section {
+            0 => format!("{web_base}/d/{}", self.document),
+            section => format!("{web_base}/d/{}#section-{section}", self.document),
+        }
+    }
+}
+
+/// How many matching sections carry one facet value (`team` `Nachtdienst`: 3).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct FacetCount {
+    /// `kind`, `area`, `team`, `author` or `year`.
+    pub facet: String,
+    pub value: String,
+    pub count: u64,
+}
+
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct SearchResults {
     pub hits: Vec<Hit>,
     pub total: usize,
-    pub facets: Vec<(String, u64)>,
+    pub facets: Vec<FacetCount>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct SearchQuery<'a> {
     pub text: &'a str,
-    pub kind: Option<&'a str>,
-    pub year: Option<i32>,
+    /// Facet values a hit must carry: `("team", "Nachtdienst")`, `("year", "2026")`.
+    pub filters: Vec<(&'a str, &'a str)>,
     pub newest_first: bool,
 }
 
@@ -45,15 +64,10 @@ pub async fn search(
     token: &str,
     query: &SearchQuery<'_>,
 ) -> Result<SearchResults, ClientError> {
-    let mut parameters = vec![("q", query.text.to_owned())];
-    if let Some(kind) = query.kind {
-        parameters.push(("kind", kind.to_owned()));
-    }
-    if let Some(year) = query.year {
-        parameters.push(("year", year.to_string()));
-    }
+    let mut parameters = vec![("q", query.text)];
+    parameters.extend(query.filters.iter().copied());
     if query.newest_first {
-        parameters.push(("sort", "date".to_owned()));
+        parameters.push(("sort", "date"));
     }
     let response = reqwest::Client::new()
         .get(format!("{}/api/search", web_base(sync_url)))

@@ -52,6 +52,9 @@ pub struct AppState {
     pub sync: SyncHub,
     pub web: Arc<WebContext>,
     pub search: SearchIndex,
+    /// Documents the search index must read again: content changes (marked by the store) and
+    /// changes of who a document is shared with (marked by the pages that make them).
+    pub search_changed: Arc<ChangedDocuments>,
 }
 
 /// How long shutdown waits for connections to say goodbye.
@@ -62,8 +65,6 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 pub struct Server {
     state: AppState,
     stop: CancellationToken,
-    /// Documents whose content changed, for the search indexer.
-    changed: Arc<ChangedDocuments>,
     /// The search index was created afresh and must be filled from the store.
     search_is_new: bool,
 }
@@ -118,9 +119,9 @@ impl Server {
                 sync,
                 web: Arc::new(web),
                 search,
+                search_changed: changed,
             },
             stop,
-            changed,
             search_is_new,
         })
     }
@@ -161,7 +162,7 @@ impl Server {
         let indexer = Indexer {
             index: self.state.search.clone(),
             store: self.state.store.clone(),
-            changed: self.changed.clone(),
+            changed: self.state.search_changed.clone(),
             documents: self.state.sync.documents.clone(),
             directory: self.state.directory.clone(),
         };

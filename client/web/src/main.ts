@@ -10,6 +10,7 @@ import { ConnectionLine } from "./connection"
 import { mountEditor } from "./editor"
 import { canEdit, readPage } from "./page"
 import { PeopleList } from "./people-list"
+import { openAtSection } from "./section-link"
 import { People } from "./presence"
 import { openRepo } from "./repo"
 import { t } from "./strings"
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
   layout.append(main, people.element)
   for (const element of fallback) element.remove()
   root.append(layout)
+  openAtSection(editor.view, location.hash)
 }
 
 /**

@@ -17,6 +17,9 @@ search-sort-date = Nyeste først
 search-submit = Søg
 search-filters = Afgræns
 search-facet-kind = Type
+search-facet-area = Kvalitetsområde
+search-facet-team = Team
+search-facet-author = Skrevet af
 search-facet-year = År
 search-count = { $count ->
     [one] Ét sted fundet

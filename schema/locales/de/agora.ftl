@@ -17,6 +17,9 @@ search-sort-date = Neueste zuerst
 search-submit = Suchen
 search-filters = Eingrenzen
 search-facet-kind = Art
+search-facet-area = Qualitätsbereich
+search-facet-team = Team
+search-facet-author = Verfasst von
 search-facet-year = Jahr
 search-count = { $count ->
     [one] Eine Stelle gefunden

@@ -17,6 +17,9 @@ search-sort-date = Newest first
 search-submit = Search
 search-filters = Narrow down
 search-facet-kind = Kind
+search-facet-area = Quality area
+search-facet-team = Team
+search-facet-author = Written by
 search-facet-year = Year
 search-count = { $count ->
     [one] One place found

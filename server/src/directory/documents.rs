@@ -22,6 +22,14 @@ pub struct DocumentInfo {
     pub created_at: i64,
 }
 
+/// Who a document belongs with, as search narrows by it: the person who created it and the
+/// teams it is shared with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocumentPeople {
+    pub author: Option<String>,
+    pub teams: Vec<String>,
+}
+
 pub struct NewDocument<'a> {
     pub id: DocumentId,
     pub organisation: OrganisationId,
@@ -176,6 +184,26 @@ impl Directory {
         .bind(id.to_string())
         .fetch_optional(&self.pool)
         .await?)
+    }
+
+    pub async fn document_people(&self, id: DocumentId) -> DirectoryResult<DocumentPeople> {
+        let author = sqlx::query_scalar(
+            "select account.display_name from document_info
+             join account on account.account_id = document_info.created_by
+             where document_info.document_id = ?",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        let teams = sqlx::query_scalar(
+            "select team.name from document_grant
+             join team on team.team_id = document_grant.team_id
+             where document_grant.document_id = ? order by team.name",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(DocumentPeople { author, teams })
     }
 
     /// The account's effective role on the document; `None` when it may not even know that the

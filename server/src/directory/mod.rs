@@ -29,7 +29,9 @@ use tokio::sync::broadcast;
 pub use accounts::{normalise_email, Account, NewAccount};
 pub use audit::{AuditEvent, AuditRecord};
 pub use changes::AccessChange;
-pub use documents::{DocumentGrant, DocumentInfo, GrantSubject, ListedDocument, NewDocument};
+pub use documents::{
+    DocumentGrant, DocumentInfo, DocumentPeople, GrantSubject, ListedDocument, NewDocument,
+};
 pub use ids::{AccountId, OrganisationId, TeamId, TokenId};
 pub use invitations::{Invitation, InvitationKind, NewInvitation, INVITATION_LIFETIME};
 pub use organisations::{Member, Organisation, Team};

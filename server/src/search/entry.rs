@@ -1,4 +1,5 @@
-//! One document's worth of index content: its facts from the directory and its sections.
+//! One document's worth of index content: its facts from the directory (title, kind, author,
+//! teams) and its sections.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -6,38 +7,53 @@ use agora_schema::DocumentId;
 use automerge::Automerge;
 
 use super::analysis::Lang;
+use super::facets::{FacetName, Label};
 use super::index::DocumentFacts;
 use super::sections::{sections, Section};
-use crate::directory::{Directory, DocumentInfo};
+use crate::directory::{Directory, DocumentInfo, DocumentPeople};
 use crate::store::Store;
 
 pub struct Entry {
     id: DocumentId,
     title: String,
-    kind: String,
     language: Lang,
     updated_ms: u64,
-    year: i32,
+    labels: Vec<Label>,
     sections: Vec<Section>,
 }
 
 impl Entry {
-    pub fn new(info: &DocumentInfo, doc: &Automerge) -> Self {
+    pub fn new(info: &DocumentInfo, people: &DocumentPeople, doc: &Automerge) -> Self {
         let sections = sections(doc, &info.title);
         let text: String = sections
             .iter()
             .map(|section| section.body.as_str())
             .collect::<Vec<_>>()
             .join("\n");
+        let mut labels = vec![
+            (FacetName::Kind, info.kind.clone()),
+            (FacetName::Year, year_of(info.created_at).to_string()),
+        ];
+        labels.extend(
+            people
+                .author
+                .iter()
+                .map(|author| (FacetName::Author, author.clone())),
+        );
+        labels.extend(
+            people
+                .teams
+                .iter()
+                .map(|team| (FacetName::Team, team.clone())),
+        );
         Self {
             id: info.document_id,
             title: info.title.clone(),
-            kind: info.kind.clone(),
             language: Lang::of(info.language.as_deref(), &text),
             updated_ms: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis() as u64),
-            year: year_of(info.created_at),
+            labels,
             sections,
         }
     }
@@ -53,12 +69,13 @@ impl Entry {
         let Some(info) = directory.document_info(id).await? else {
             return Ok(None);
         };
+        let people = directory.document_people(id).await?;
         let Some(stored) = store.load(id).await? else {
             return Ok(None);
         };
         let entry = tokio::task::spawn_blocking(move || {
             let doc = stored.decode()?;
-            Ok::<_, automerge::AutomergeError>(Self::new(&info, &doc))
+            Ok::<_, automerge::AutomergeError>(Self::new(&info, &people, &doc))
         })
         .await??;
         Ok(Some(entry))
@@ -69,10 +86,9 @@ impl Entry {
         Self {
             id,
             title: String::new(),
-            kind: String::new(),
             language: Lang::En,
             updated_ms: 0,
-            year: 0,
+            labels: Vec::new(),
             sections: Vec::new(),
         }
     }
@@ -82,10 +98,9 @@ impl Entry {
             DocumentFacts {
                 id: self.id,
                 title: &self.title,
-                kind: &self.kind,
                 language: self.language,
                 updated_ms: self.updated_ms,
-                year: self.year,
+                labels: &self.labels,
             },
             self.sections.clone(),
         )

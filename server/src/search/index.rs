@@ -1,5 +1,6 @@
 //! The index: one tantivy document per section, with the section's text in the field of its
-//! language (analysed by that language), its trigrams, and facets (kind, year). Writes go
+//! language (analysed by that language), its trigrams, and facets (kind, quality area, team,
+//! author, year). Writes go
 //! through one writer, each batch committed and made visible at once.
 
 use std::path::Path;
@@ -8,12 +9,13 @@ use std::sync::{Arc, Mutex};
 use agora_schema::DocumentId;
 use tantivy::directory::MmapDirectory;
 use tantivy::schema::{
-    Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST,
-    STORED, STRING,
+    FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED,
+    STRING,
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use super::analysis::{self, Lang, TRIGRAMS};
+use super::facets::Label;
 use super::sections::Section;
 
 /// Memory for the writer's buffer; sections are small and batches short.
@@ -35,7 +37,7 @@ pub struct Fields {
     pub section: Field,
     pub language: Field,
     pub title: Field,
-    pub facets: Field,
+    pub labels: Field,
     pub updated: Field,
     pub trigrams: Field,
     heading: [Field; 3],
@@ -91,7 +93,7 @@ fn schema() -> (Schema, Fields) {
         section: builder.add_u64_field("section", STORED),
         language: builder.add_text_field("language", STRING | STORED),
         title: builder.add_text_field("title", STORED),
-        facets: builder.add_facet_field("facets", FacetOptions::default()),
+        labels: builder.add_facet_field("labels", FacetOptions::default()),
         updated: builder.add_u64_field("updated", FAST | STORED),
         trigrams: builder.add_text_field(
             "trigrams",
@@ -126,12 +128,11 @@ fn writer_for(index: &Index) -> Result<IndexWriter, IndexError> {
 pub struct DocumentFacts<'a> {
     pub id: DocumentId,
     pub title: &'a str,
-    pub kind: &'a str,
     pub language: Lang,
     /// Unix milliseconds of the last change the index saw.
     pub updated_ms: u64,
-    /// The year it belongs to (for the year facet).
-    pub year: i32,
+    /// Its facet values: kind, year, author, teams, quality area.
+    pub labels: &'a [Label],
 }
 
 #[derive(Clone)]
@@ -200,11 +201,9 @@ impl SearchIndex {
                 entry.add_u64(f.section, section.index);
                 entry.add_text(f.language, facts.language.code());
                 entry.add_text(f.title, facts.title);
-                entry.add_facet(f.facets, Facet::from_path(["kind", facts.kind]));
-                entry.add_facet(
-                    f.facets,
-                    Facet::from_path(["year", &facts.year.to_string()]),
-                );
+                for (name, value) in facts.labels {
+                    entry.add_facet(f.labels, name.facet(value));
+                }
                 entry.add_u64(f.updated, facts.updated_ms);
                 entry.add_text(f.heading(facts.language), &section.heading);
                 entry.add_text(f.body(facts.language), &section.body);

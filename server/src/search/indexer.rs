@@ -112,10 +112,11 @@ impl Indexer {
     /// The document's facts and sections as the server holds them now.
     async fn read(&self, id: DocumentId) -> Option<Entry> {
         let info = self.directory.document_info(id).await.ok()??;
+        let people = self.directory.document_people(id).await.ok()?;
         let bytes = self.documents.save(id).await?;
         tokio::task::spawn_blocking(move || {
             let doc = Automerge::load(&bytes).ok()?;
-            Some(Entry::new(&info, &doc))
+            Some(Entry::new(&info, &people, &doc))
         })
         .await
         .ok()?

@@ -6,6 +6,7 @@
 //! - `analysis`: per-language analysers (stop words, Snowball stems, folding) and trigrams.
 //! - `sections`: a document cut into hits (a section runs from one heading to the next).
 //! - `index`: the tantivy index (one entry per section) and its one writer.
+//! - `facets`: the ways a search is narrowed (kind, quality area, team, author, year).
 //! - `query`: access-filtered queries with facets and snippets.
 //! - `entry`: one document's index content (facts and sections).
 //! - `indexer`: the task that keeps the index up to date with the store.
@@ -13,6 +14,7 @@
 
 pub mod analysis;
 pub mod entry;
+pub mod facets;
 pub mod index;
 pub mod indexer;
 pub mod query;
@@ -20,5 +22,6 @@ pub mod reindex;
 pub mod sections;
 pub mod words;
 
+pub use facets::{FacetCount, FacetName, Filters};
 pub use index::{DocumentFacts, IndexError, SearchIndex};
 pub use query::{Hit, Results, SearchRequest, Sort};

@@ -11,11 +11,12 @@ use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
     BooleanQuery, BoostQuery, Occur, Query, QueryParser, TermQuery, TermSetQuery,
 };
-use tantivy::schema::{Facet, IndexRecordOption, Value};
+use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Order, Score, TantivyDocument, Term};
 
 use super::analysis::{self, Lang, Trigrams};
+use super::facets::{FacetCount, FacetName, Filters};
 use super::index::{IndexError, SearchIndex};
 
 /// Headings weigh more than body text.
@@ -26,6 +27,8 @@ const TRIGRAM_BOOST: Score = 0.4;
 const TRIGRAM_SHARE: f64 = 0.7;
 /// Queries with fewer trigrams than this do not use them (too unspecific).
 const FEWEST_TRIGRAMS: usize = 4;
+/// Values listed per facet (the most frequent).
+const FACET_VALUES: usize = 20;
 /// A query longer than this is cut: nobody types more, and a pasted page must not cost more.
 const LONGEST_QUERY: usize = 300;
 
@@ -41,8 +44,7 @@ pub struct SearchRequest<'a> {
     pub text: &'a str,
     /// Only these documents are searched (what the visitor may read).
     pub readable: &'a [DocumentId],
-    pub kind: Option<&'a str>,
-    pub year: Option<i32>,
+    pub filters: &'a Filters,
     pub sort: Sort,
     pub limit: usize,
 }
@@ -65,8 +67,8 @@ pub struct Results {
     pub hits: Vec<Hit>,
     /// All matching sections (not only those returned).
     pub total: usize,
-    /// `(facet, count)` such as `("/kind/statement", 3)`, `("/year/2026", 2)`.
-    pub facets: Vec<(String, u64)>,
+    /// Matching sections per facet value (`team` `Nachtdienst`: 3), most first within a facet.
+    pub facets: Vec<FacetCount>,
 }
 
 impl SearchIndex {
@@ -110,24 +112,20 @@ impl SearchIndex {
             let (query, _errors) = parser.parse_query_lenient(&word[1..]);
             all.push((Occur::MustNot, query));
         }
-        let facet = |path: [&str; 2]| -> Box<dyn Query> {
-            Box::new(TermQuery::new(
-                Term::from_facet(f.facets, &Facet::from_path(path)),
-                IndexRecordOption::Basic,
-            ))
-        };
-        if let Some(kind) = request.kind {
-            all.push((Occur::Must, facet(["kind", kind])));
-        }
-        if let Some(year) = request.year {
-            all.push((Occur::Must, facet(["year", &year.to_string()])));
+        for (name, value) in request.filters.iter() {
+            let term = Term::from_facet(f.labels, &name.facet(value));
+            all.push((
+                Occur::Must,
+                Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+            ));
         }
         let query = BooleanQuery::new(all);
 
         let searcher = self.reader.searcher();
-        let mut facets = FacetCollector::for_field("facets");
-        facets.add_facet("/kind");
-        facets.add_facet("/year");
+        let mut facets = FacetCollector::for_field("labels");
+        for name in FacetName::ALL {
+            facets.add_facet(name.root());
+        }
         let limit = request.limit.clamp(1, 100);
         let (addresses, total, facet_counts): (Vec<(Score, DocAddress)>, usize, _) =
             match request.sort {
@@ -204,11 +202,21 @@ impl SearchIndex {
                 score,
             });
         }
-        let facets = facet_counts
-            .top_k("/kind", 20)
+        let facets = FacetName::ALL
             .into_iter()
-            .chain(facet_counts.top_k("/year", 20))
-            .map(|(facet, count)| (facet.to_string(), count))
+            .flat_map(|name| {
+                facet_counts
+                    .top_k(name.root(), FACET_VALUES)
+                    .into_iter()
+                    .filter_map(move |(facet, count)| {
+                        let value = facet.to_path().get(1)?.to_string();
+                        Some(FacetCount {
+                            facet: name,
+                            value,
+                            count,
+                        })
+                    })
+            })
             .collect();
         Ok(Results {
             hits,

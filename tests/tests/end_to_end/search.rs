@@ -2,11 +2,12 @@
 //! else; every role finds exactly what it may read; an edit is found within a second; a
 //! deleted index comes back whole after a restart.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use agora_schema::DocumentId;
 use agora_server::statements;
+use agora_tests::browser::Browser;
 use agora_tests::people::{Cast, Role, ROLES};
 use agora_tests::TestServer;
 use serde_json::Value;
@@ -46,9 +47,61 @@ async fn statement(
     info.document_id
 }
 
+/// Appends a block (as the browser's editor writes it: `{type, parents, attrs}`) with `words`.
+fn append_block(
+    tx: &mut automerge::transaction::Transaction<'_>,
+    text: &automerge::ObjId,
+    kind: &str,
+    words: &str,
+) -> Result<(), automerge::AutomergeError> {
+    use automerge::transaction::Transactable;
+    use automerge::ReadDoc;
+    let at = tx.length(text);
+    let marker = tx.split_block(text, at)?;
+    tx.put(&marker, "type", kind)?;
+    tx.put_object(&marker, "parents", automerge::ObjType::List)?;
+    let attrs = tx.put_object(&marker, "attrs", automerge::ObjType::Map)?;
+    if kind == "heading" {
+        tx.put(&attrs, "level", 2)?;
+    }
+    tx.splice_text(text, at + 1, 0, words)?;
+    Ok(())
+}
+
 /// The documents `role` finds for `query`.
 async fn found(server: &TestServer, cast: &Cast, role: Role, query: &str) -> BTreeSet<String> {
-    let results = search(server, cast, role, query).await;
+    documents_of(&search(server, cast, role, query).await)
+}
+
+async fn search(server: &TestServer, cast: &Cast, role: Role, query: &str) -> Value {
+    search_with(server, cast, role, &[("q", query)]).await
+}
+
+/// A search with more parameters than the words (filters, sort).
+async fn search_with(
+    server: &TestServer,
+    cast: &Cast,
+    role: Role,
+    parameters: &[(&str, &str)],
+) -> Value {
+    let query = parameters
+        .iter()
+        .find(|(name, _)| *name == "q")
+        .map_or("", |(_, value)| *value);
+    let response = reqwest::Client::new()
+        .get(format!("{}/api/search", server.base_url()))
+        .query(parameters)
+        .query(&[("limit", "100")])
+        .bearer_auth(&cast.person(role).token)
+        .send()
+        .await
+        .expect("search");
+    assert_eq!(response.status(), 200, "{query}");
+    response.json().await.expect("JSON results")
+}
+
+/// The documents among the results' hits.
+fn documents_of(results: &Value) -> BTreeSet<String> {
     results["hits"]
         .as_array()
         .expect("hits")
@@ -57,16 +110,20 @@ async fn found(server: &TestServer, cast: &Cast, role: Role, query: &str) -> BTr
         .collect()
 }
 
-async fn search(server: &TestServer, cast: &Cast, role: Role, query: &str) -> Value {
-    let response = reqwest::Client::new()
-        .get(format!("{}/api/search", server.base_url()))
-        .query(&[("q", query), ("limit", "100")])
-        .bearer_auth(&cast.person(role).token)
-        .send()
-        .await
-        .expect("search");
-    assert_eq!(response.status(), 200, "{query}");
-    response.json().await.expect("JSON results")
+/// `value → count` of one facet in the results.
+fn facet_counts(results: &Value, facet: &str) -> BTreeMap<String, u64> {
+    results["facets"]
+        .as_array()
+        .expect("facets")
+        .iter()
+        .filter(|count| count["facet"] == facet)
+        .map(|count| {
+            (
+                count["value"].as_str().unwrap().to_owned(),
+                count["count"].as_u64().unwrap(),
+            )
+        })
+        .collect()
 }
 
 /// Waits (bounded) until `role` finds exactly `expected` for `query`.
@@ -159,6 +216,33 @@ async fn word_forms_find_their_texts_and_nothing_else() {
         "Der Speiseplan wird wöchentlich mit dem Heimbeirat abgestimmt.",
     )
     .await;
+    let staff = statement(
+        &server,
+        &cast,
+        owner,
+        "Team",
+        "de",
+        "Unsere Mitarbeiter:innen begleiten die Bewohner_innen und führen Angehörigengespräche.",
+    )
+    .await;
+    let participation = statement(
+        &server,
+        &cast,
+        owner,
+        "Teilhabe",
+        "de",
+        "Die Teilhabe am Leben in der Gemeinschaft ist Ziel unseres Leitbildes.",
+    )
+    .await;
+    let supervision = statement(
+        &server,
+        &cast,
+        owner,
+        "Tilsyn",
+        "da",
+        "Socialtilsynet besøger botilbuddet, og medarbejderne taler med beboernes pårørende.",
+    )
+    .await;
 
     for (query, expected) in [
         ("Kundenorientierung", vec![customers]),
@@ -176,7 +260,22 @@ async fn word_forms_find_their_texts_and_nothing_else() {
         ("\"zwei Fachkräften\"", vec![nights]),
         ("Speise*", vec![unrelated]),
         ("Heimbeirat -Speiseplan", vec![]),
+        ("Mitarbeiterinnen", vec![staff]),
+        ("Mitarbeiter", vec![staff]),
+        ("Bewohnerin", vec![staff]),
+        ("Bewohner*innen", vec![staff]),
+        ("Angehörigengespräch", vec![staff]),
+        ("Gespräche", vec![staff]),
+        ("Leitbild", vec![customers, participation]),
+        ("Gemeinschaft Teilhabe", vec![participation]),
+        ("socialtilsyn", vec![supervision]),
+        ("botilbud", vec![supervision]),
+        ("medarbejder", vec![supervision]),
+        ("beboerne", vec![supervision]),
+        ("Parorende", vec![supervision]),
+        ("Plejefamilie supervision", vec![families]),
         ("Elefant", vec![]),
+        ("Gemeinschaft Elefant", vec![]),
     ] {
         finds(&server, &cast, owner, query, &expected).await;
     }
@@ -235,13 +334,7 @@ async fn every_role_finds_exactly_what_it_may_read() {
         // Counts and facets know only the readable hits too.
         let results = search(&server, &cast, role, word).await;
         assert_eq!(results["total"], expected.len(), "{role:?}");
-        let kind_count: u64 = results["facets"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|facet| facet[0].as_str().unwrap().starts_with("/kind/"))
-            .map(|facet| facet[1].as_u64().unwrap())
-            .sum();
+        let kind_count: u64 = facet_counts(&results, "kind").values().sum();
         assert_eq!(kind_count as usize, expected.len(), "{role:?}: {results}");
         // Neither a phrase nor a prefix nor a filter reaches further.
         for query in ["\"Das Zauberwort\"", "Zauber*", "Zauberwort -Leitung"] {
@@ -252,6 +345,111 @@ async fn every_role_finds_exactly_what_it_may_read() {
                 "{role:?} {query}: {got:?}"
             );
         }
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn facets_narrow_by_team_author_and_year_and_hits_point_at_their_section() {
+    let (_data, server, cast) = Cast::on_new_server().await;
+    let admin = Role::Admin;
+    // The cast's statement is Olga's and shared with the team "Wohngruppe Ost"; Ada writes
+    // another, whose second section holds the word.
+    let client = cast.client(&server, Role::Owner).await;
+    let handle = client.find(cast.statement).await.unwrap();
+    handle.append_text(" Übergaben sind verbindlich.").unwrap();
+    handle.wait_synced(Duration::from_secs(10)).await.unwrap();
+    client.close().await;
+    let adas = statement(&server, &cast, admin, "Dienstzeiten", "de", "Vorwort").await;
+    let client = cast.client(&server, admin).await;
+    let handle = client.find(adas).await.unwrap();
+    handle
+        .try_change(|tx| {
+            let text = agora_client::text_object(tx).expect("a text");
+            append_block(tx, &text, "heading", "Übergabe am Morgen")?;
+            append_block(tx, &text, "paragraph", "Übergaben dauern zehn Minuten.")
+        })
+        .unwrap();
+    handle.wait_synced(Duration::from_secs(10)).await.unwrap();
+    client.close().await;
+    finds(&server, &cast, admin, "Übergabe", &[cast.statement, adas]).await;
+
+    let everything = search(&server, &cast, admin, "Übergabe").await;
+    let year = time::OffsetDateTime::now_utc().year().to_string();
+    assert_eq!(
+        facet_counts(&everything, "team"),
+        BTreeMap::from([("Wohngruppe Ost".to_owned(), 1)])
+    );
+    assert_eq!(
+        facet_counts(&everything, "author"),
+        BTreeMap::from([("Ada Admin".to_owned(), 1), ("Olga Owner".to_owned(), 1)])
+    );
+    assert_eq!(
+        facet_counts(&everything, "year"),
+        BTreeMap::from([(year.clone(), 2)])
+    );
+    let only = |id: DocumentId| BTreeSet::from([id.to_string()]);
+    for (filter, expected) in [
+        (("team", "Wohngruppe Ost"), only(cast.statement)),
+        (("author", "Ada Admin"), only(adas)),
+        (("year", year.as_str()), documents_of(&everything)),
+        (("year", "1999"), BTreeSet::new()),
+        (("kind", "statement"), documents_of(&everything)),
+        (("area", "Partizipation"), BTreeSet::new()),
+    ] {
+        let results = search_with(&server, &cast, admin, &[("q", "Übergabe"), filter]).await;
+        assert_eq!(documents_of(&results), expected, "{filter:?}");
+    }
+    // Ada's hit is the section under her heading, and its link opens it there.
+    let hit = everything["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|hit| hit["document"] == adas.to_string())
+        .expect("Ada's statement");
+    assert_eq!(hit["section"], 1, "{hit}");
+    assert_eq!(hit["heading"], "Übergabe am Morgen", "{hit}");
+    let mut browser = Browser::signed_in(&server.base_url(), &cast.person(admin).session);
+    let page = browser.get("/search?q=%C3%9Cbergabe").await;
+    assert!(
+        page.body.contains(&format!("/d/{adas}#section-1")),
+        "{}",
+        page.body
+    );
+
+    // Sharing Ada's statement with the team puts it under the team too.
+    let team = server
+        .state
+        .directory
+        .teams(cast.organisation_a.organisation_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|team| team.name == "Wohngruppe Ost")
+        .unwrap();
+    browser
+        .post(
+            &format!("/d/{adas}/share"),
+            &[("team", &team.team_id.to_string()), ("role", "reader")],
+        )
+        .await;
+    let started = Instant::now();
+    loop {
+        let results = search_with(
+            &server,
+            &cast,
+            admin,
+            &[("q", "Übergabe"), ("team", "Wohngruppe Ost")],
+        )
+        .await;
+        if documents_of(&results) == documents_of(&everything) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "sharing with the team did not reach the index: {results}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     server.stop().await;
 }

@@ -10,7 +10,7 @@ use super::{render, Feedback, Page};
 use crate::directory::AccountId;
 use crate::http::context::SignedIn;
 use crate::http::error::{HttpError, HttpResult};
-use crate::search::{Results, SearchRequest, Sort};
+use crate::search::{FacetName, Filters, Results, SearchRequest, Sort};
 use crate::AppState;
 
 /// Most hits one page of results holds.
@@ -22,10 +22,25 @@ pub struct SearchParameters {
     #[serde(default)]
     pub q: String,
     pub kind: Option<String>,
-    pub year: Option<i32>,
+    pub area: Option<String>,
+    pub team: Option<String>,
+    pub author: Option<String>,
+    pub year: Option<String>,
     #[serde(default)]
     pub sort: Sort,
     pub limit: Option<usize>,
+}
+
+impl SearchParameters {
+    pub fn filters(&self) -> Filters {
+        Filters::new([
+            (FacetName::Kind, self.kind.clone()),
+            (FacetName::Area, self.area.clone()),
+            (FacetName::Team, self.team.clone()),
+            (FacetName::Author, self.author.clone()),
+            (FacetName::Year, self.year.clone()),
+        ])
+    }
 }
 
 pub async fn search_for(
@@ -46,8 +61,7 @@ pub async fn search_for(
         index.search(&SearchRequest {
             text: &parameters.q,
             readable: &readable,
-            kind: parameters.kind.as_deref().filter(|kind| !kind.is_empty()),
-            year: parameters.year,
+            filters: &parameters.filters(),
             sort: parameters.sort,
             limit: parameters.limit.unwrap_or(PAGE_OF_HITS),
         })
@@ -62,10 +76,16 @@ pub async fn search_for(
 struct SearchPage {
     page: Page,
     asked: SearchParameters,
+    /// The chosen filters, as the form carries them on.
+    chosen: Vec<(&'static str, String)>,
     results: Results,
-    /// `(label, query string, count, chosen)` for each facet value.
-    kinds: Vec<FacetLink>,
-    years: Vec<FacetLink>,
+    facets: Vec<FacetGroup>,
+}
+
+/// One facet's values, each a link that chooses it (or, when chosen, lets it go).
+struct FacetGroup {
+    title: String,
+    links: Vec<FacetLink>,
 }
 
 struct FacetLink {
@@ -82,14 +102,14 @@ pub async fn show(
 ) -> HttpResult<Response> {
     let results = search_for(&state, visitor.account().account_id, &asked).await?;
     let page = Page::signed_in(&visitor, Feedback::default());
-    let link = |kind: Option<&str>, year: Option<i32>| {
+    let filters = asked.filters();
+    let link = |filters: &Filters| {
         let mut query = vec![("q", asked.q.clone())];
-        if let Some(kind) = kind {
-            query.push(("kind", kind.to_owned()));
-        }
-        if let Some(year) = year {
-            query.push(("year", year.to_string()));
-        }
+        query.extend(
+            filters
+                .iter()
+                .map(|(name, value)| (name.name(), value.to_owned())),
+        );
         if asked.sort == Sort::Date {
             query.push(("sort", "date".to_owned()));
         }
@@ -98,32 +118,40 @@ pub async fn show(
             serde_urlencoded::to_string(query).unwrap_or_default()
         )
     };
-    let mut kinds = Vec::new();
-    let mut years = Vec::new();
-    for (facet, count) in &results.facets {
-        if let Some(kind) = facet.strip_prefix("/kind/") {
-            let chosen = asked.kind.as_deref() == Some(kind);
-            kinds.push(FacetLink {
-                label: page.t(&format!("kind-{kind}")),
-                href: link((!chosen).then_some(kind), asked.year),
-                count: *count,
-                chosen,
-            });
-        } else if let Some(year) = facet.strip_prefix("/year/").and_then(|y| y.parse().ok()) {
-            let chosen = asked.year == Some(year);
-            years.push(FacetLink {
-                label: year.to_string(),
-                href: link(asked.kind.as_deref(), (!chosen).then_some(year)),
-                count: *count,
-                chosen,
-            });
-        }
-    }
+    let facets = FacetName::ALL
+        .into_iter()
+        .map(|name| FacetGroup {
+            title: page.t(&format!("search-facet-{}", name.name())),
+            links: results
+                .facets
+                .iter()
+                .filter(|count| count.facet == name)
+                .map(|count| {
+                    let chosen = filters.get(name) == Some(count.value.as_str());
+                    let toggled = filters.with(name, (!chosen).then(|| count.value.clone()));
+                    FacetLink {
+                        label: match name {
+                            FacetName::Kind => page.t(&format!("kind-{}", count.value)),
+                            _ => count.value.clone(),
+                        },
+                        href: link(&toggled),
+                        count: count.count,
+                        chosen,
+                    }
+                })
+                .collect(),
+        })
+        .filter(|group| !group.links.is_empty())
+        .collect();
+    let chosen = filters
+        .iter()
+        .map(|(name, value)| (name.name(), value.to_owned()))
+        .collect();
     render(&SearchPage {
         page,
         asked,
+        chosen,
         results,
-        kinds,
-        years,
+        facets,
     })
 }
