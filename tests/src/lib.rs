@@ -8,6 +8,7 @@
 //! - `chromium`: the browser tests' scripts: headless chromium driven by playwright-core.
 //! - `npm_peer`: the official npm automerge-repo client in a Node process, scripted.
 //! - `raw_peer`: a protocol-level peer that sends exactly the frames a test wants, for faults.
+//! - `postgres`: a real PostgreSQL server in a temporary folder on loopback.
 //! - `editing`: random inserts and deletes of whole characters, for convergence tests.
 //! - `data`: paths to the shared test data beside the repository.
 //! - `bench`: the workloads of the `agora-bench` binary (latency, trace replay, memory), run on
@@ -20,6 +21,7 @@ pub mod data;
 pub mod editing;
 pub mod npm_peer;
 pub mod people;
+pub mod postgres;
 pub mod raw_peer;
 pub mod server;
 

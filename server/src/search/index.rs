@@ -16,6 +16,8 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 
 use super::analysis::{self, Lang, TRIGRAMS};
 use super::facets::Label;
+use super::query::PartMatching;
+use super::readable;
 use super::sections::Section;
 
 /// Memory for the writer's buffer; sections are small and batches short.
@@ -34,6 +36,9 @@ pub enum IndexError {
 #[derive(Clone, Copy)]
 pub struct Fields {
     pub document: Field,
+    /// The document id's 16 bytes, for the access filter (see `readable`).
+    pub id_high: Field,
+    pub id_low: Field,
     pub section: Field,
     pub language: Field,
     pub title: Field,
@@ -90,6 +95,8 @@ fn schema() -> (Schema, Fields) {
     });
     let fields = Fields {
         document: builder.add_text_field("document", STRING | STORED),
+        id_high: builder.add_u64_field(readable::ID_HIGH, FAST),
+        id_low: builder.add_u64_field(readable::ID_LOW, FAST),
         section: builder.add_u64_field("section", STORED),
         language: builder.add_text_field("language", STRING | STORED),
         title: builder.add_text_field("title", STORED),
@@ -140,6 +147,7 @@ pub struct SearchIndex {
     pub(super) index: Index,
     pub(super) reader: IndexReader,
     pub(super) fields: Fields,
+    pub(super) part_matching: PartMatching,
     writer: Arc<Mutex<IndexWriter>>,
 }
 
@@ -178,6 +186,7 @@ impl SearchIndex {
                 index,
                 reader,
                 fields,
+                part_matching: PartMatching::default(),
                 writer: Arc::new(Mutex::new(writer)),
             },
             fresh,
@@ -198,6 +207,9 @@ impl SearchIndex {
             for section in sections {
                 let mut entry = TantivyDocument::default();
                 entry.add_text(f.document, facts.id.to_string());
+                let (high, low) = readable::id_halves(facts.id);
+                entry.add_u64(f.id_high, high);
+                entry.add_u64(f.id_low, low);
                 entry.add_u64(f.section, section.index);
                 entry.add_text(f.language, facts.language.code());
                 entry.add_text(f.title, facts.title);
@@ -225,6 +237,11 @@ impl SearchIndex {
         drop(writer);
         self.reader.reload()?;
         Ok(())
+    }
+
+    /// How compound parts are matched (the default suits everyone; benchmarks compare).
+    pub fn set_part_matching(&mut self, parts: PartMatching) {
+        self.part_matching = parts;
     }
 
     /// How many sections are indexed.

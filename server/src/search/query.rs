@@ -1,23 +1,23 @@
 //! Searching: the visitor's words as typed (a forgiving parser: phrases in quotes, `word*` for
 //! prefixes, `-word` to exclude), matched in every language's stemmed fields and, for compounds
 //! and partial words, by trigrams (most of the query's trigrams must be there, so a shared
-//! "ung" does not make a hit). Every query is limited to the documents the visitor may read,
-//! before anything is counted: hits, totals, facets and snippets never see the others.
+//! "ung" does not make a hit). Every query is limited to the documents the visitor may read
+//! before anything is collected (`readable`): hits, totals, facets and snippets never see the
+//! others.
 
 use std::collections::BTreeSet;
 
 use agora_schema::DocumentId;
-use tantivy::collector::{Count, FacetCollector, TopDocs};
-use tantivy::query::{
-    BooleanQuery, BoostQuery, Occur, Query, QueryParser, TermQuery, TermSetQuery,
-};
+use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocAddress, Order, Score, TantivyDocument, Term};
+use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument, Term};
 
 use super::analysis::{self, Lang, Trigrams};
 use super::facets::{FacetCount, FacetName, Filters};
 use super::index::{IndexError, SearchIndex};
+use super::readable::Readable;
 
 /// Headings weigh more than body text.
 const HEADING_BOOST: Score = 2.0;
@@ -92,74 +92,58 @@ impl SearchIndex {
         if wanted.trim().is_empty() {
             return Ok(Results::default());
         }
-        let (words, _errors) = parser.parse_query_lenient(&wanted);
-        let mut either: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, words)];
-        if let Some(trigrams) = self.trigram_query(&wanted) {
-            either.push((Occur::Should, trigrams));
-        }
-
-        let readable = TermSetQuery::new(
-            request
-                .readable
-                .iter()
-                .map(|id| Term::from_field_text(f.document, &id.to_string())),
-        );
-        let mut all: Vec<(Occur, Box<dyn Query>)> = vec![
-            (Occur::Must, Box::new(BooleanQuery::new(either))),
-            (Occur::Must, Box::new(readable)),
-        ];
-        for word in excluded {
-            let (query, _errors) = parser.parse_query_lenient(&word[1..]);
-            all.push((Occur::MustNot, query));
-        }
-        for (name, value) in request.filters.iter() {
-            let term = Term::from_facet(f.labels, &name.facet(value));
-            all.push((
-                Occur::Must,
-                Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-            ));
-        }
-        let query = BooleanQuery::new(all);
+        // The words, with or without their parts (trigrams), narrowed by exclusions and filters.
+        let restricted = |parts: Option<Box<dyn Query>>| -> Box<dyn Query> {
+            let (words, _errors) = parser.parse_query_lenient(&wanted);
+            let mut either: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, words)];
+            either.extend(parts.map(|parts| (Occur::Should, parts)));
+            let mut all: Vec<(Occur, Box<dyn Query>)> =
+                vec![(Occur::Must, Box::new(BooleanQuery::new(either)))];
+            for word in &excluded {
+                let (query, _errors) = parser.parse_query_lenient(&word[1..]);
+                all.push((Occur::MustNot, query));
+            }
+            for (name, value) in request.filters.iter() {
+                let term = Term::from_facet(f.labels, &name.facet(value));
+                all.push((
+                    Occur::Must,
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                ));
+            }
+            Box::new(BooleanQuery::new(all))
+        };
 
         let searcher = self.reader.searcher();
-        let mut facets = FacetCollector::for_field("labels");
-        for name in FacetName::ALL {
-            facets.add_facet(name.root());
-        }
         let limit = request.limit.clamp(1, 100);
-        let (addresses, total, facet_counts): (Vec<(Score, DocAddress)>, usize, _) =
-            match request.sort {
-                Sort::Relevance => searcher.search(
-                    &query,
-                    &(TopDocs::with_limit(limit).order_by_score(), Count, facets),
-                )?,
-                Sort::Date => {
-                    let (by_date, total, counts) = searcher.search(
-                        &query,
-                        &(
-                            TopDocs::with_limit(limit)
-                                .order_by_fast_field::<u64>("updated", Order::Desc),
-                            Count,
-                            facets,
-                        ),
-                    )?;
-                    (
-                        by_date
-                            .into_iter()
-                            .map(|(_, address)| (0.0, address))
-                            .collect(),
-                        total,
-                        counts,
-                    )
+        let parts = || self.trigram_query(&wanted);
+        let (query, (addresses, total, facet_counts)) = match self.part_matching {
+            PartMatching::Always => {
+                let query = restricted(parts());
+                let found = collect(&searcher, query.as_ref(), request, limit)?;
+                (query, found)
+            }
+            PartMatching::WhenFew => {
+                // Parts cost more than words: asked only when the words fill no page of hits.
+                let query = restricted(None);
+                let found = collect(&searcher, query.as_ref(), request, limit)?;
+                match parts() {
+                    Some(parts) if found.1 < limit => {
+                        let query = restricted(Some(parts));
+                        let found = collect(&searcher, query.as_ref(), request, limit)?;
+                        (query, found)
+                    }
+                    _ => (query, found),
                 }
-            };
+            }
+            PartMatching::Never => {
+                let query = restricted(None);
+                let found = collect(&searcher, query.as_ref(), request, limit)?;
+                (query, found)
+            }
+        };
 
-        let mut snippets = Vec::new();
-        for lang in Lang::ALL {
-            let mut generator = SnippetGenerator::create(&searcher, &query, f.body(lang))?;
-            generator.set_max_num_chars(220);
-            snippets.push((lang, generator));
-        }
+        // One snippet generator per language among the hits, made when first needed.
+        let mut snippets: Vec<(Lang, SnippetGenerator)> = Vec::new();
         let mut hits = Vec::with_capacity(addresses.len());
         for (score, address) in addresses {
             let stored: TantivyDocument = searcher.doc(address)?;
@@ -179,11 +163,16 @@ impl SearchIndex {
             let language = text(f.language);
             let lang = Lang::of(Some(&language), "");
             let body = text(f.body(lang));
-            let generator = &snippets
-                .iter()
-                .find(|(l, _)| *l == lang)
-                .expect("every language")
-                .1;
+            let generator = match snippets.iter().position(|(l, _)| *l == lang) {
+                Some(at) => &snippets[at].1,
+                None => {
+                    let mut generator =
+                        SnippetGenerator::create(&searcher, query.as_ref(), f.body(lang))?;
+                    generator.set_max_num_chars(220);
+                    snippets.push((lang, generator));
+                    &snippets[snippets.len() - 1].1
+                }
+            };
             let snippet = generator.snippet(&body);
             // Found by its heading or by trigrams: show the start of the section instead.
             let snippet = if snippet.highlighted().is_empty() {
@@ -248,6 +237,65 @@ impl SearchIndex {
         let query = BooleanQuery::with_minimum_required_clauses(clauses, required);
         Some(Box::new(BoostQuery::new(Box::new(query), TRIGRAM_BOOST)))
     }
+}
+
+/// How compounds and partial words are matched by their trigrams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PartMatching {
+    /// With every query, beside the words.
+    Always,
+    /// Only when the words alone find fewer hits than asked for (the default: most queries
+    /// are answered by their words, and trigram postings are long).
+    #[default]
+    WhenFew,
+    /// Words only: what the trigrams add is measured against it.
+    Never,
+}
+
+type Found = (Vec<(Score, DocAddress)>, usize, FacetCounts);
+
+/// The first `limit` readable hits in the requested order, their total and facet counts.
+fn collect(
+    searcher: &Searcher,
+    query: &dyn Query,
+    request: &SearchRequest<'_>,
+    limit: usize,
+) -> Result<Found, IndexError> {
+    let mut facets = FacetCollector::for_field("labels");
+    for name in FacetName::ALL {
+        facets.add_facet(name.root());
+    }
+    Ok(match request.sort {
+        Sort::Relevance => searcher.search(
+            query,
+            &Readable::new(
+                request.readable,
+                (TopDocs::with_limit(limit).order_by_score(), Count, facets),
+            ),
+        )?,
+        Sort::Date => {
+            let (by_date, total, counts) = searcher.search(
+                query,
+                &Readable::new(
+                    request.readable,
+                    (
+                        TopDocs::with_limit(limit)
+                            .order_by_fast_field::<u64>("updated", Order::Desc),
+                        Count,
+                        facets,
+                    ),
+                ),
+            )?;
+            (
+                by_date
+                    .into_iter()
+                    .map(|(_, address)| (0.0, address))
+                    .collect(),
+                total,
+                counts,
+            )
+        }
+    })
 }
 
 /// The query language's `field:word` is not for people: they search text, and our fields

@@ -11,6 +11,8 @@
 //! - `latency`: edit → remote latency, one writer and N readers of one document.
 //! - `replay`: the `automerge-paper` trace through the server, then a cold load.
 //! - `memory`: server memory with thousands of idle connections over many documents.
+//! - `search`: Agora's search index beside SQLite FTS5 and PostgreSQL full-text search on the
+//!   shared corpus: indexing, size, query latency and relevance.
 
 pub mod latency;
 pub mod machine;
@@ -19,6 +21,7 @@ pub mod open;
 pub mod process;
 pub mod replay;
 pub mod report;
+pub mod search;
 pub mod server;
 
 pub use server::{release_server_binary, BenchServer};

@@ -5,6 +5,7 @@
 //! cargo run --release -p agora-tests --bin agora-bench -- all
 //! cargo run --release -p agora-tests --bin agora-bench -- latency --clients 1,10
 //! cargo run --release -p agora-tests --bin agora-bench -- memory --connections 500 --documents 50
+//! cargo run --release -p agora-tests --bin agora-bench -- search
 //! ```
 //!
 //! Run on demand only, never from the tests: the workloads take minutes and the machine.
@@ -14,6 +15,7 @@ use std::path::PathBuf;
 use agora_tests::bench::latency::LatencyOptions;
 use agora_tests::bench::memory::MemoryOptions;
 use agora_tests::bench::replay::ReplayOptions;
+use agora_tests::bench::search::{self, SearchOptions};
 use agora_tests::bench::{latency, machine, memory, release_server_binary, replay, BenchServer};
 use clap::{Args, Parser, Subcommand};
 
@@ -43,6 +45,9 @@ enum What {
     Memory(MemoryOptions),
     /// The three in sequence.
     All(AllOptions),
+    /// Agora's search index beside SQLite FTS5 and PostgreSQL full-text search on the shared
+    /// corpus (no server process: the engines themselves).
+    Search(SearchOptions),
 }
 
 #[derive(Debug, Args)]
@@ -58,6 +63,9 @@ struct AllOptions {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if let What::Search(options) = &cli.what {
+        return search::run(options).await;
+    }
     if cfg!(debug_assertions) {
         eprintln!("warning: agora-bench is a debug build; its client side skews the figures (use --release)");
     }
@@ -78,6 +86,7 @@ async fn main() -> anyhow::Result<()> {
         What::Replay(options) => (None, Some(options), None),
         What::Memory(options) => (None, None, Some(options)),
         What::All(all) => (Some(all.latency), Some(all.replay), Some(all.memory)),
+        What::Search(_) => unreachable!("answered above"),
     };
     if let Some(options) = run_latency {
         let server = BenchServer::start(&binary, &cli.server_args).await?;

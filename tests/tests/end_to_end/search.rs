@@ -629,3 +629,25 @@ async fn hostile_queries_get_an_answer_and_nothing_else() {
     }
     server.stop().await;
 }
+
+/// The search benchmark (run on demand, in full) still runs: a slice of the corpus through all
+/// five engines, PostgreSQL started in a temporary folder, every query answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_search_benchmark_runs_on_a_slice_of_the_corpus() {
+    use agora_tests::bench::search::{run, EngineKind, SearchOptions};
+    run(&SearchOptions {
+        corpus: None,
+        paragraphs: Some(2_000),
+        queries: 20,
+        relevance: 5,
+        engines: vec![
+            EngineKind::Agora,
+            EngineKind::AgoraAlways,
+            EngineKind::AgoraWords,
+            EngineKind::SqliteFts,
+            EngineKind::PostgresFts,
+        ],
+    })
+    .await
+    .expect("the benchmark runs");
+}
