@@ -60,6 +60,26 @@ pub fn random_edit(handle: &DocHandle, rng: &mut StdRng) {
         .expect("an edit inside the current text");
 }
 
+/// Appends a block with `words` to the root text, in the shape the browser's editor writes
+/// (`{type, parents, attrs}`); headings are of level 2.
+pub fn append_block(
+    tx: &mut automerge::transaction::Transaction<'_>,
+    text: &automerge::ObjId,
+    kind: &str,
+    words: &str,
+) -> Result<(), automerge::AutomergeError> {
+    let at = tx.length(text);
+    let marker = tx.split_block(text, at)?;
+    tx.put(&marker, "type", kind)?;
+    tx.put_object(&marker, "parents", automerge::ObjType::List)?;
+    let attrs = tx.put_object(&marker, "attrs", automerge::ObjType::Map)?;
+    if kind == "heading" {
+        tx.put(&attrs, "level", 2)?;
+    }
+    tx.splice_text(text, at + 1, 0, words)?;
+    Ok(())
+}
+
 /// A new document whose root text holds `text`, made as the client makes documents.
 pub fn document_with_text(text: &str) -> Automerge {
     let mut doc = agora_client::new_text_document();

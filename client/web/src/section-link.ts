@@ -18,6 +18,7 @@ export function openAtSection(view: EditorView, hash: string): void {
   if (found === undefined) return
   const { state } = view
   view.dispatch(state.tr.setSelection(TextSelection.near(state.doc.resolve(found + 1))))
+  if (view.editable) view.focus()
   const heading = view.nodeDOM(found)
   if (heading instanceof HTMLElement) heading.scrollIntoView({ block: "start" })
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use agora_client::DocHandle;
 use agora_tests::chromium::{artefacts, BrowserScript};
+use agora_tests::editing::append_block;
 use agora_tests::people::{Cast, Role};
 use agora_tests::TestServer;
 use automerge::{Automerge, ReadDoc};
@@ -201,5 +202,65 @@ async fn the_rust_client_and_the_browser_edit_one_document_together() {
     assert_eq!(handle.text(), text);
     client.close().await;
     assert_server_holds(&server, &cast, &finished).await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_hit_opens_the_document_at_its_section() {
+    let (_data, server, cast) = Cast::on_new_server().await;
+    // A long statement: twelve sections of a long paragraph each; one word only in the ninth.
+    let client = cast.client(&server, Role::Owner).await;
+    let handle = client.find(cast.statement).await.expect("the statement");
+    let filler = "Wir sprechen miteinander und hören einander zu. ".repeat(12);
+    handle
+        .try_change(|tx| {
+            let text = agora_client::text_object(tx).expect("a text");
+            for number in 1..=12 {
+                let extra = if number == 9 { "Leuchtturm. " } else { "" };
+                append_block(tx, &text, "heading", &format!("Abschnitt {number}"))?;
+                append_block(tx, &text, "paragraph", &format!("{extra}{filler}"))?;
+            }
+            Ok::<_, automerge::AutomergeError>(())
+        })
+        .unwrap();
+    handle.wait_synced(Duration::from_secs(10)).await.unwrap();
+    client.close().await;
+
+    let owner = cast.person(Role::Owner);
+    let mut link = None;
+    for _ in 0..200 {
+        let results: Value = reqwest::Client::new()
+            .get(format!("{}/api/search", server.base_url()))
+            .query(&[("q", "Leuchtturm")])
+            .bearer_auth(&owner.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if let Some(hit) = results["hits"].get(0) {
+            assert_eq!(hit["heading"], "Abschnitt 9", "{hit}");
+            link = Some(format!(
+                "/d/{}#section-{}",
+                hit["document"].as_str().unwrap(),
+                hit["section"]
+            ));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let link = link.expect("search finds the ninth section");
+    let extra = [
+        ("AGORA_LINK", link),
+        ("AGORA_HEADING", "Abschnitt 9".to_owned()),
+    ];
+    let mut browser = BrowserScript::start("section-link.mjs", &server, &cast, &extra);
+    let seen = browser.next().await;
+    browser.finish().await;
+    println!(
+        "the link opened the page scrolled to {} px, the heading at {} px",
+        seen["scrolled"], seen["top"]
+    );
     server.stop().await;
 }

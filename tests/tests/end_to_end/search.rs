@@ -47,27 +47,6 @@ async fn statement(
     info.document_id
 }
 
-/// Appends a block (as the browser's editor writes it: `{type, parents, attrs}`) with `words`.
-fn append_block(
-    tx: &mut automerge::transaction::Transaction<'_>,
-    text: &automerge::ObjId,
-    kind: &str,
-    words: &str,
-) -> Result<(), automerge::AutomergeError> {
-    use automerge::transaction::Transactable;
-    use automerge::ReadDoc;
-    let at = tx.length(text);
-    let marker = tx.split_block(text, at)?;
-    tx.put(&marker, "type", kind)?;
-    tx.put_object(&marker, "parents", automerge::ObjType::List)?;
-    let attrs = tx.put_object(&marker, "attrs", automerge::ObjType::Map)?;
-    if kind == "heading" {
-        tx.put(&attrs, "level", 2)?;
-    }
-    tx.splice_text(text, at + 1, 0, words)?;
-    Ok(())
-}
-
 /// The documents `role` finds for `query`.
 async fn found(server: &TestServer, cast: &Cast, role: Role, query: &str) -> BTreeSet<String> {
     documents_of(&search(server, cast, role, query).await)
@@ -366,8 +345,13 @@ async fn facets_narrow_by_team_author_and_year_and_hits_point_at_their_section()
     handle
         .try_change(|tx| {
             let text = agora_client::text_object(tx).expect("a text");
-            append_block(tx, &text, "heading", "Übergabe am Morgen")?;
-            append_block(tx, &text, "paragraph", "Übergaben dauern zehn Minuten.")
+            agora_tests::editing::append_block(tx, &text, "heading", "Übergabe am Morgen")?;
+            agora_tests::editing::append_block(
+                tx,
+                &text,
+                "paragraph",
+                "Übergaben dauern zehn Minuten.",
+            )
         })
         .unwrap();
     handle.wait_synced(Duration::from_secs(10)).await.unwrap();
