@@ -52,9 +52,6 @@ pub struct AppState {
     pub sync: SyncHub,
     pub web: Arc<WebContext>,
     pub search: SearchIndex,
-    /// Documents the search index must read again: content changes (marked by the store) and
-    /// changes of who a document is shared with (marked by the pages that make them).
-    pub search_changed: Arc<ChangedDocuments>,
 }
 
 /// How long shutdown waits for connections to say goodbye.
@@ -65,6 +62,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 pub struct Server {
     state: AppState,
     stop: CancellationToken,
+    /// Documents whose content changed, for the search indexer.
+    changed: Arc<ChangedDocuments>,
     /// The search index was created afresh and must be filled from the store.
     search_is_new: bool,
 }
@@ -119,9 +118,9 @@ impl Server {
                 sync,
                 web: Arc::new(web),
                 search,
-                search_changed: changed,
             },
             stop,
+            changed,
             search_is_new,
         })
     }
@@ -162,7 +161,7 @@ impl Server {
         let indexer = Indexer {
             index: self.state.search.clone(),
             store: self.state.store.clone(),
-            changed: self.state.search_changed.clone(),
+            changed: self.changed.clone(),
             documents: self.state.sync.documents.clone(),
             directory: self.state.directory.clone(),
         };

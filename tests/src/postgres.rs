@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 
+use crate::server::free_port;
+
 /// Where Debian puts the server programs; `AGORA_PG_BIN` overrides it.
 const DEBIAN_BINARIES: &str = "/usr/lib/postgresql/15/bin";
 /// The database every test gets.
@@ -38,7 +40,7 @@ impl TempPostgres {
         let cluster = Self {
             folder,
             binaries,
-            port: free_port()?,
+            port: free_port(),
         };
         if running_as_root() {
             let owned = Command::new("chown")
@@ -201,9 +203,4 @@ fn running_as_root() -> bool {
                 .and_then(|line| line.split_whitespace().nth(2).map(|uid| uid == "0"))
         })
         .unwrap_or(false)
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    Ok(listener.local_addr()?.port())
 }

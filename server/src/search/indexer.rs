@@ -1,6 +1,7 @@
 //! Keeps the index up to date: one task takes the documents whose content changed (marked by
-//! the store), waits a moment for more, reads each document's sections from the server's copy
-//! and writes them in one batch off the async threads. A section is searchable well within a
+//! the store) or whose grants changed (announced by the directory), waits a moment for more,
+//! reads each document's sections from the server's copy and writes them in one batch off the
+//! async threads. A section is searchable well within a
 //! second of reaching the server, and sync never waits for the index.
 //!
 //! A new (or damaged, hence new) index is first filled from every stored document, read from
@@ -12,11 +13,12 @@ use std::time::Duration;
 
 use agora_schema::DocumentId;
 use automerge::Automerge;
+use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use super::entry::Entry;
 use super::index::SearchIndex;
-use crate::directory::Directory;
+use crate::directory::{AccessChange, Directory};
 use crate::store::{ChangedDocuments, Store};
 use crate::sync::DocumentRegistry;
 
@@ -37,6 +39,11 @@ pub struct Indexer {
 impl Indexer {
     /// Runs until `stop`; first fills the index from `rebuild` (every stored id) if given.
     pub async fn run(self, rebuild: Option<Vec<DocumentId>>, stop: CancellationToken) {
+        tokio::spawn(mark_regranted(
+            self.directory.subscribe(),
+            self.changed.clone(),
+            stop.clone(),
+        ));
         if let Some(ids) = rebuild {
             let started = std::time::Instant::now();
             for batch in ids.chunks(REBUILD_BATCH) {
@@ -120,5 +127,30 @@ impl Indexer {
         })
         .await
         .ok()?
+    }
+}
+
+/// Grants decide a document's team facet: a document whose grants changed is read again.
+async fn mark_regranted(
+    mut access: broadcast::Receiver<AccessChange>,
+    changed: Arc<ChangedDocuments>,
+    stop: CancellationToken,
+) {
+    loop {
+        let change = tokio::select! {
+            change = access.recv() => change,
+            () = stop.cancelled() => return,
+        };
+        match change {
+            Ok(AccessChange::Document(id)) => changed.mark(id),
+            Ok(_) => {}
+            Err(broadcast::error::RecvError::Lagged(missed)) => {
+                tracing::warn!(
+                    missed,
+                    "the search index missed grant changes; `agora reindex` brings them in"
+                );
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
     }
 }

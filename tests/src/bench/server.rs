@@ -10,7 +10,7 @@ use super::process::{CpuTime, Memory};
 use crate::server::{free_port, ServerProcess};
 
 /// How deep `folder_size` looks: the data folder holds the database files, nothing nested deeper.
-const FOLDER_DEPTH: usize = 4;
+pub const FOLDER_DEPTH: usize = 4;
 
 /// `target/release/agora` beside this executable's `target/<profile>/` folder; the bench builds
 /// nothing itself.
@@ -107,7 +107,8 @@ impl BenchServer {
     }
 }
 
-fn folder_size(folder: &Path, depth: usize) -> anyhow::Result<u64> {
+/// Bytes of the files in `folder`, down to `depth` folders below it.
+pub fn folder_size(folder: &Path, depth: usize) -> anyhow::Result<u64> {
     let mut total = 0;
     let entries =
         std::fs::read_dir(folder).with_context(|| format!("list {}", folder.display()))?;

@@ -113,8 +113,6 @@ pub async fn grant(
             .directory
             .grant(&info, subject, form.role, visitor.account())
             .await?;
-        // Search narrows by the teams a document is shared with.
-        state.search_changed.mark(info.document_id);
         Ok("notice-shared")
     }
     .await;
@@ -134,7 +132,6 @@ pub async fn revoke(
             .directory
             .revoke_grant(&info, grant, visitor.account())
             .await?;
-        state.search_changed.mark(info.document_id);
         Ok("notice-revoked")
     }
     .await;

@@ -14,7 +14,8 @@ use agora_server::search::{
 
 use super::corpus::Corpus;
 use super::queries::BenchQuery;
-use super::{folder_size, Answer};
+use super::Answer;
+use crate::bench::server::{folder_size, FOLDER_DEPTH};
 
 /// Pages per commit, as a rebuild writes them.
 const BATCH: usize = 64;
@@ -113,7 +114,7 @@ impl AgoraEngine {
     }
 
     pub fn size(&self) -> anyhow::Result<u64> {
-        folder_size(self.folder.path())
+        folder_size(self.folder.path(), FOLDER_DEPTH)
     }
 
     pub fn query(&self, query: &BenchQuery) -> anyhow::Result<Answer> {

@@ -14,7 +14,6 @@ pub mod postgres_fts;
 pub mod queries;
 pub mod sqlite_fts;
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -301,25 +300,4 @@ async fn relevance_row(
     let all_asked: usize = asked.iter().flatten().sum();
     row.push(share(all_found, all_asked));
     Ok(row)
-}
-
-/// Bytes of every file under `folder`.
-pub fn folder_size(folder: &Path) -> anyhow::Result<u64> {
-    let mut total = 0;
-    let mut pending = vec![folder.to_path_buf()];
-    let mut seen = HashSet::new();
-    while let Some(next) = pending.pop() {
-        for entry in std::fs::read_dir(&next)? {
-            let entry = entry?;
-            let metadata = entry.metadata()?;
-            if metadata.is_dir() {
-                if seen.insert(entry.path()) {
-                    pending.push(entry.path());
-                }
-            } else {
-                total += metadata.len();
-            }
-        }
-    }
-    Ok(total)
 }
