@@ -80,28 +80,32 @@ pub(crate) async fn run(
 async fn rejoin(shared: &Shared, shutdown: &mut watch::Receiver<bool>) -> Option<Joined> {
     let options = &shared.options;
     let mut delay = options.reconnect_min_delay;
-    loop {
+    let urls: Vec<&str> = std::iter::once(shared.url.as_str())
+        .chain(options.other_urls.iter().map(String::as_str))
+        .collect();
+    for url in urls.iter().cycle() {
         tokio::select! {
             _ = shut_down(shutdown) => return None,
             _ = tokio::time::sleep(delay) => {}
         }
         let attempt = tokio::select! {
             _ = shut_down(shutdown) => return None,
-            attempt = connect_and_join(&shared.url, options.token.as_deref(), &shared.peer_id, options.connect_timeout) => attempt,
+            attempt = connect_and_join(url, options.token.as_deref(), &shared.peer_id, options.connect_timeout) => attempt,
         };
         match attempt {
             Ok(joined) => {
-                tracing::info!(url = %shared.url, "reconnected");
+                tracing::info!(url, "reconnected");
                 return Some(joined);
             }
             Err(ClientError::Rejected(message)) => {
                 tracing::warn!(%message, "the server refused our join");
                 shared.record_server_error(message);
             }
-            Err(error) => tracing::debug!(%error, "reconnect attempt failed"),
+            Err(error) => tracing::debug!(url, %error, "reconnect attempt failed"),
         }
         delay = (delay * 2).min(options.reconnect_max_delay);
     }
+    unreachable!("the URLs go round forever")
 }
 
 /// A document's sync state, tied to the one `DocState` it was made for: a document that was

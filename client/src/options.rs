@@ -21,6 +21,10 @@ pub struct ClientOptions {
     /// First pause before reconnecting; doubles per failed attempt up to `reconnect_max_delay`.
     pub reconnect_min_delay: Duration,
     pub reconnect_max_delay: Duration,
+    /// Other addresses of the same service (further instances on one database): reconnect
+    /// attempts go round the connect URL and these in turn, so a client whose instance died
+    /// carries on with another.
+    pub other_urls: Vec<String>,
 }
 
 impl Default for ClientOptions {
@@ -33,6 +37,7 @@ impl Default for ClientOptions {
             find_timeout: Duration::from_secs(10),
             reconnect_min_delay: Duration::from_millis(50),
             reconnect_max_delay: Duration::from_secs(2),
+            other_urls: Vec::new(),
         }
     }
 }

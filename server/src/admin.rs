@@ -1,24 +1,25 @@
 //! `agora admin …`: the first accounts, organisations and tokens, from the command line, on the
-//! data folder directly (the server may be running: SQLite takes turns).
+//! database directly (the server may be running: the database takes turns).
 
 use std::path::Path;
 
 use anyhow::{bail, Context};
 
-use crate::config::{AdminCommand, WebConfig};
+use crate::config::{AdminCommand, Storage, WebConfig};
+use crate::database::Database;
 use crate::directory::{Directory, NewAccount, NewDocument, OrganisationId};
-use crate::store::{SqliteStore, Store, Synchronous};
+use crate::store::{SqlStore, Store};
 
 pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
     match command {
         AdminCommand::CreateUser {
-            data,
+            storage,
             email,
             name,
             password_file,
             instance_admin,
         } => {
-            let directory = open(&data.data).await?;
+            let directory = open(&storage).await?;
             let password = read_password(&password_file)?;
             let first = directory.account_count().await? == 0;
             let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or("").to_owned());
@@ -42,8 +43,12 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
                 }
             );
         }
-        AdminCommand::CreateToken { data, email, name } => {
-            let directory = open(&data.data).await?;
+        AdminCommand::CreateToken {
+            storage,
+            email,
+            name,
+        } => {
+            let directory = open(&storage).await?;
             let Some(account) = directory.account_by_email(&email).await? else {
                 bail!("no account has the email {email}");
             };
@@ -51,11 +56,11 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
             println!("{token}");
         }
         AdminCommand::CreateOrganisation {
-            data,
+            storage,
             name,
             admin_email,
         } => {
-            let directory = open(&data.data).await?;
+            let directory = open(&storage).await?;
             let Some(admin) = directory.account_by_email(&admin_email).await? else {
                 bail!("no account has the email {admin_email}; create it first");
             };
@@ -68,11 +73,11 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
             );
         }
         AdminCommand::AdoptDocuments {
-            data,
+            storage,
             organisation,
             owner_email,
         } => {
-            let (store, directory) = open_store(&data.data).await?;
+            let (store, directory) = open_store(&storage).await?;
             let Some(owner) = directory.account_by_email(&owner_email).await? else {
                 bail!("no account has the email {owner_email}");
             };
@@ -113,16 +118,16 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn open_store(data: &Path) -> anyhow::Result<(SqliteStore, Directory)> {
-    let store = SqliteStore::open(data, Synchronous::Full)
+async fn open_store(storage: &Storage) -> anyhow::Result<(SqlStore, Directory)> {
+    let database = Database::open(&storage.database())
         .await
-        .with_context(|| format!("cannot open the data folder {}", data.display()))?;
-    let directory = Directory::new(store.pool().clone());
-    Ok((store, directory))
+        .with_context(|| format!("cannot open the database of {}", storage.data.display()))?;
+    let directory = Directory::new(&database);
+    Ok((SqlStore::new(database), directory))
 }
 
-async fn open(data: &Path) -> anyhow::Result<Directory> {
-    Ok(open_store(data).await?.1)
+async fn open(storage: &Storage) -> anyhow::Result<Directory> {
+    Ok(open_store(storage).await?.1)
 }
 
 /// The first line of a password file, without its line ending.

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::database::{Location, Synchronous};
 use crate::i18n::Locale;
-use crate::store::Synchronous;
 use crate::sync::SyncLimits;
 
 #[derive(Debug, Parser)]
@@ -29,7 +29,7 @@ pub enum Command {
     #[command(subcommand)]
     Admin(AdminCommand),
     /// Rebuild the search index from the stored documents (with the server stopped).
-    Reindex(DataFolder),
+    Reindex(Storage),
 }
 
 #[derive(Debug, Subcommand)]
@@ -37,7 +37,7 @@ pub enum AdminCommand {
     /// Create an account. The first account of an installation is its administrator.
     CreateUser {
         #[command(flatten)]
-        data: DataFolder,
+        storage: Storage,
         #[arg(long)]
         email: String,
         /// The name shown to others (the email's local part when not given).
@@ -53,7 +53,7 @@ pub enum AdminCommand {
     /// Print a new API token for an account, for the CLI client and scripts.
     CreateToken {
         #[command(flatten)]
-        data: DataFolder,
+        storage: Storage,
         #[arg(long)]
         email: String,
         /// What the token is for, shown in the account's token list.
@@ -63,7 +63,7 @@ pub enum AdminCommand {
     /// Create an organisation with an existing account as its administrator.
     CreateOrganisation {
         #[command(flatten)]
-        data: DataFolder,
+        storage: Storage,
         #[arg(long)]
         name: String,
         #[arg(long)]
@@ -73,7 +73,7 @@ pub enum AdminCommand {
     /// organisation, owned by one of its members; until then nobody can open them.
     AdoptDocuments {
         #[command(flatten)]
-        data: DataFolder,
+        storage: Storage,
         /// The organisation's number, as `create-organisation` printed it.
         #[arg(long)]
         organisation: i64,
@@ -82,22 +82,18 @@ pub enum AdminCommand {
     },
 }
 
+/// Where an installation keeps its data.
 #[derive(Debug, Clone, Args)]
-pub struct DataFolder {
-    /// The data folder of the installation.
+pub struct Storage {
+    /// The data folder: the SQLite database (unless `--database-url` is given) and the search
+    /// index.
     #[arg(long, env = "AGORA_DATA", default_value = "./agora-data")]
     pub data: PathBuf,
-}
 
-#[derive(Debug, Clone, Args)]
-pub struct ServeConfig {
-    /// Address to listen on.
-    #[arg(long, env = "AGORA_LISTEN", default_value = "127.0.0.1:8080")]
-    pub listen: SocketAddr,
-
-    /// The data folder: the database and everything derived from it.
-    #[arg(long, env = "AGORA_DATA", default_value = "./agora-data")]
-    pub data: PathBuf,
+    /// A PostgreSQL database (`postgres://user:password@host/database`) instead of SQLite in the
+    /// data folder; several instances can share it.
+    #[arg(long, env = "AGORA_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
 
     /// How hard SQLite works to make each commit durable.
     #[arg(
@@ -107,6 +103,26 @@ pub struct ServeConfig {
         default_value = "full"
     )]
     pub sqlite_synchronous: Synchronous,
+}
+
+impl Storage {
+    pub fn database(&self) -> Location {
+        Location::new(
+            &self.data,
+            self.database_url.as_deref(),
+            self.sqlite_synchronous,
+        )
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Address to listen on.
+    #[arg(long, env = "AGORA_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    #[command(flatten)]
+    pub storage: Storage,
 
     #[command(flatten)]
     pub web: WebConfig,

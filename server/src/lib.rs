@@ -4,6 +4,8 @@
 //! - `config`: the command line and `AGORA_*` environment, validated at start-up.
 //! - `admin`: `agora admin …`: accounts, organisations and tokens from the command line.
 //! - `auth`: who is asking: session cookie or API token.
+//! - `cluster`: several instances on one PostgreSQL: changes and access notices between them.
+//! - `database`: the SQL database (SQLite in the data folder, or PostgreSQL) and its migrations.
 //! - `directory`: accounts, organisations, teams, roles, grants, invitations, audit log.
 //! - `http`: pages (askama), the JSON API, health, and the `/sync` WebSocket upgrade.
 //! - `i18n`: German, Danish and English texts (Fluent).
@@ -18,7 +20,9 @@
 
 pub mod admin;
 pub mod auth;
+pub mod cluster;
 pub mod config;
+pub mod database;
 pub mod directory;
 pub mod http;
 pub mod i18n;
@@ -35,14 +39,17 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::cluster::{Cluster, ClusterListener};
 use crate::config::ServeConfig;
+use crate::database::{Database, Location};
 use crate::directory::Directory;
 use crate::http::security::WebContext;
 use crate::http::throttle::LoginThrottle;
 use crate::search::indexer::Indexer;
 use crate::search::SearchIndex;
-use crate::store::{ChangedDocuments, SqliteStore, Store, WatchedStore};
+use crate::store::{ChangedDocuments, SqlStore, Store, WatchedStore};
 use crate::sync::SyncHub;
+use agora_schema::PeerId;
 
 /// What every request handler shares.
 #[derive(Clone)]
@@ -66,6 +73,8 @@ pub struct Server {
     changed: Arc<ChangedDocuments>,
     /// The search index was created afresh and must be filled from the store.
     search_is_new: bool,
+    /// On PostgreSQL: what the other instances store and change, heard here.
+    cluster: Option<ClusterListener>,
 }
 
 /// The search index's folder inside the data folder.
@@ -78,11 +87,15 @@ impl Server {
         let public_origin = config.web.public_origin().map_err(anyhow::Error::msg)?;
         let attempts = std::num::NonZeroU32::new(config.web.login_attempts_per_minute)
             .ok_or_else(|| anyhow::anyhow!("--login-attempts-per-minute must be at least 1"))?;
-        let sqlite = SqliteStore::open(&config.data, config.sqlite_synchronous).await?;
-        let directory = Directory::new(sqlite.pool().clone());
+        let location = config.storage.database();
+        let database = Database::open(&location).await?;
+        let directory = Directory::new(&database);
         let changed = Arc::new(ChangedDocuments::default());
-        let store: Arc<dyn Store> = Arc::new(WatchedStore::new(Arc::new(sqlite), changed.clone()));
-        let search_folder = config.data.join(SEARCH_FOLDER);
+        let store: Arc<dyn Store> = Arc::new(WatchedStore::new(
+            Arc::new(SqlStore::new(database)),
+            changed.clone(),
+        ));
+        let search_folder = config.storage.data.join(SEARCH_FOLDER);
         let (search, search_is_new) = SearchIndex::open(&search_folder)?;
         admin::create_first_admin(&directory, &config.web).await?;
         // A new installation without an administrator is set up in the browser, through a link
@@ -103,14 +116,37 @@ impl Server {
             setup_code: std::sync::Mutex::new(setup_code),
         };
         let storage_id = store.storage_id().await?;
+        let server_peer = match &location {
+            // Stable across restarts, so reconnecting peers see the same server.
+            Location::Sqlite { .. } => format!("agora-{}", &storage_id[..8.min(storage_id.len())]),
+            // Instances share the storage id; each needs a peer id of its own.
+            Location::Postgres { .. } => format!(
+                "agora-{}-{:08x}",
+                &storage_id[..8.min(storage_id.len())],
+                rand::random::<u32>()
+            ),
+        };
         let stop = CancellationToken::new();
         let sync = SyncHub::new(
             store.clone(),
             directory.clone(),
             limits,
+            PeerId::new(server_peer),
             storage_id,
             stop.clone(),
         );
+        let cluster = match &location {
+            Location::Sqlite { .. } => None,
+            Location::Postgres { url } => {
+                let cluster = Cluster {
+                    documents: sync.documents.clone(),
+                    directory: directory.clone(),
+                    store: store.clone(),
+                    changed: changed.clone(),
+                };
+                Some(ClusterListener::connect(url, cluster).await?)
+            }
+        };
         Ok(Self {
             state: AppState {
                 store,
@@ -122,6 +158,7 @@ impl Server {
             stop,
             changed,
             search_is_new,
+            cluster,
         })
     }
 
@@ -166,6 +203,9 @@ impl Server {
             directory: self.state.directory.clone(),
         };
         tokio::spawn(indexer.run(rebuild, self.stop.clone()));
+        if let Some(cluster) = self.cluster {
+            tokio::spawn(cluster.run(self.stop.clone()));
+        }
         let stop = self.stop.clone();
         let app = http::router(self.state.clone())
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -197,6 +237,6 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    tracing::info!(data = %config.data.display(), "opening the data folder");
+    tracing::info!(data = %config.storage.data.display(), "opening the data folder");
     Server::open(&config).await?.serve(listener, shutdown).await
 }

@@ -8,8 +8,10 @@ async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("AGORA_LOG")
-                .unwrap_or_else(|_| "info".into()),
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
+        // Standard output is for what a command prints (a token, say); logs go beside it.
+        .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
         Command::Serve(config) => {
@@ -18,7 +20,7 @@ async fn main() -> anyhow::Result<()> {
             agora_server::run(config, listener, shutdown_signal()).await
         }
         Command::Admin(command) => agora_server::admin::run(command).await,
-        Command::Reindex(folder) => agora_server::search::reindex::run(&folder.data).await,
+        Command::Reindex(storage) => agora_server::search::reindex::run(&storage).await,
     }
 }
 

@@ -9,6 +9,7 @@
 //! - `npm_peer`: the official npm automerge-repo client in a Node process, scripted.
 //! - `raw_peer`: a protocol-level peer that sends exactly the frames a test wants, for faults.
 //! - `postgres`: a real PostgreSQL server in a temporary folder on loopback.
+//! - `store_suite`: the store checks every database backend passes alike.
 //! - `editing`: random inserts and deletes of whole characters, for convergence tests.
 //! - `data`: paths to the shared test data beside the repository.
 //! - `bench`: the workloads of the `agora-bench` binary (latency, trace replay, memory), run on
@@ -24,6 +25,7 @@ pub mod people;
 pub mod postgres;
 pub mod raw_peer;
 pub mod server;
+pub mod store_suite;
 
 pub use raw_peer::RawPeer;
 pub use server::{ServerProcess, TestServer};

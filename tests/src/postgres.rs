@@ -16,6 +16,8 @@ use crate::server::free_port;
 const DEBIAN_BINARIES: &str = "/usr/lib/postgresql/15/bin";
 /// The database every test gets.
 pub const DATABASE: &str = "agora";
+/// The ordinary role that owns it.
+pub const APP_ROLE: &str = "agora";
 /// How long the server may take to start or stop.
 const PATIENCE: Duration = Duration::from_secs(30);
 
@@ -87,12 +89,44 @@ impl TempPostgres {
                 DATABASE,
             ],
         )?;
+        cluster.sql(&format!(
+            "create role {APP_ROLE} login; alter database {DATABASE} owner to {APP_ROLE}; \
+             grant all on schema public to {APP_ROLE}"
+        ))?;
         Ok(cluster)
     }
 
-    /// `postgres://postgres@127.0.0.1:PORT/agora`
+    /// `postgres://postgres@127.0.0.1:PORT/agora`, as the superuser.
     pub fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/{DATABASE}", self.port)
+    }
+
+    /// The database as an application connects to it: as its owner, an ordinary role, to
+    /// which limits such as `connection limit` apply.
+    pub fn app_url(&self) -> String {
+        format!("postgres://{APP_ROLE}@127.0.0.1:{}/{DATABASE}", self.port)
+    }
+
+    /// Runs SQL as the superuser (with psql), failing with psql's output.
+    pub fn sql(&self, statements: &str) -> anyhow::Result<()> {
+        self.run(
+            "psql",
+            &[
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+                "-d",
+                DATABASE,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-q",
+                "-c",
+                statements,
+            ],
+        )
     }
 
     pub fn port(&self) -> u16 {

@@ -257,8 +257,17 @@ impl ServerProcess {
 
     /// Like `start`, with a given `agora` binary (the benchmark runs the release build).
     pub async fn start_binary(binary: &Path, port: u16, data: &Path, extra: &[&str]) -> Self {
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
         let token = provision_with_cli(binary, data);
+        Self::spawn(binary, port, data, extra, token).await
+    }
+
+    /// Starts `agora serve` for a tester provisioned already (in a shared database, say).
+    pub async fn start_with_token(port: u16, data: &Path, extra: &[&str], token: &str) -> Self {
+        Self::spawn(&agora_binary(), port, data, extra, token.to_owned()).await
+    }
+
+    async fn spawn(binary: &Path, port: u16, data: &Path, extra: &[&str], token: String) -> Self {
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
         let child = tokio::process::Command::new(binary)
             .arg("serve")
             .arg("--listen")
@@ -266,7 +275,11 @@ impl ServerProcess {
             .arg("--data")
             .arg(data)
             .args(extra)
-            .env("AGORA_LOG", "warn")
+            // `AGORA_TEST_SERVER_LOG=debug` shows what the server processes say.
+            .env(
+                "AGORA_LOG",
+                std::env::var("AGORA_TEST_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)

@@ -85,7 +85,7 @@ impl Directory {
         let hash = hash_password(new.password).await?;
         let id: AccountId = sqlx::query_scalar(
             "insert into account (email, display_name, password_hash, is_instance_admin, created_at)
-             values (?, ?, ?, ?, ?) returning account_id",
+             values ($1, $2, $3, $4, $5) returning account_id",
         )
         .bind(&email)
         .bind(name)
@@ -100,7 +100,7 @@ impl Directory {
 
     pub async fn account(&self, id: AccountId) -> DirectoryResult<Account> {
         sqlx::query_as(&format!(
-            "select {ACCOUNT_COLUMNS} from account where account_id = ?"
+            "select {ACCOUNT_COLUMNS} from account where account_id = $1"
         ))
         .bind(id)
         .fetch_optional(&self.pool)
@@ -110,7 +110,7 @@ impl Directory {
 
     pub async fn account_by_email(&self, email: &str) -> DirectoryResult<Option<Account>> {
         Ok(sqlx::query_as(&format!(
-            "select {ACCOUNT_COLUMNS} from account where email = ?"
+            "select {ACCOUNT_COLUMNS} from account where lower(email) = lower($1)"
         ))
         .bind(email.trim())
         .fetch_optional(&self.pool)
@@ -133,11 +133,12 @@ impl Directory {
         if password.len() > MAX_PASSWORD_BYTES {
             return Ok(None);
         }
-        let row: Option<(AccountId, String)> =
-            sqlx::query_as("select account_id, password_hash from account where email = ?")
-                .bind(email.trim())
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<(AccountId, String)> = sqlx::query_as(
+            "select account_id, password_hash from account where lower(email) = lower($1)",
+        )
+        .bind(email.trim())
+        .fetch_optional(&self.pool)
+        .await?;
         let (id, hash) = match row {
             Some((id, hash)) => (Some(id), hash),
             None => (None, decoy_hash().await),
@@ -164,23 +165,23 @@ impl Directory {
         check_password_rules(new_password)?;
         let hash = hash_password(new_password).await?;
         let mut tx = self.pool.begin().await?;
-        sqlx::query("update account set password_hash = ? where account_id = ?")
+        sqlx::query("update account set password_hash = $1 where account_id = $2")
             .bind(hash)
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("delete from login_session where account_id = ? and session_hash is not ?")
+        sqlx::query("delete from login_session where account_id = $1 and session_hash is not $2")
             .bind(id)
             .bind(keep_session)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
-        self.announce(AccessChange::Account(id));
+        self.commit_and_announce(tx, &[AccessChange::Account(id)])
+            .await?;
         Ok(())
     }
 
     pub async fn set_locale(&self, id: AccountId, locale: Option<&str>) -> DirectoryResult<()> {
-        sqlx::query("update account set locale = ? where account_id = ?")
+        sqlx::query("update account set locale = $1 where account_id = $2")
             .bind(locale)
             .bind(id)
             .execute(&self.pool)

@@ -2,7 +2,7 @@
 //! transaction of the change it describes, so a change never happens unrecorded.
 
 use agora_schema::DocumentId;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{Account, AccountId, Directory, DirectoryResult, DocRole, OrganisationId};
 
@@ -65,13 +65,13 @@ pub struct AuditEvent {
 }
 
 pub(super) async fn record(
-    connection: &mut SqliteConnection,
+    connection: &mut AnyConnection,
     record: AuditRecord<'_>,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "insert into audit_event
              (at, actor_id, actor_email, organisation_id, document_id, action, subject, detail)
-         values (?, ?, ?, ?, ?, ?, ?, ?)",
+         values ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(super::now_ms())
     .bind(record.actor.map(|a| a.account_id))
@@ -106,8 +106,8 @@ impl Directory {
         sqlx::query(
             "insert into audit_event
                  (at, actor_id, actor_email, organisation_id, document_id, action, subject, detail)
-             values (?, ?, ?, (select organisation_id from document_info where document_id = ?),
-                     ?, 'document.opened', ?, ?)",
+             values ($1, $2, $3, (select organisation_id from document_info where document_id = $4),
+                     $5, 'document.opened', $6, $7)",
         )
         .bind(super::now_ms())
         .bind(account.account_id)
@@ -130,7 +130,7 @@ impl Directory {
         Ok(sqlx::query_as(
             "select event_id, at, actor_id, actor_email, organisation_id, document_id, action,
                     subject, detail
-             from audit_event where organisation_id = ? order by event_id desc limit ?",
+             from audit_event where organisation_id = $1 order by event_id desc limit $2",
         )
         .bind(organisation)
         .bind(limit)

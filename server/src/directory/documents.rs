@@ -122,7 +122,7 @@ impl Directory {
         let inserted = sqlx::query(
             "insert into document_info
                  (document_id, organisation_id, title, kind, language, created_by, created_at)
-             values (?, ?, ?, 'statement', ?, ?, ?) on conflict do nothing",
+             values ($1, $2, $3, 'statement', $4, $5, $6) on conflict do nothing",
         )
         .bind(new.id.to_string())
         .bind(new.organisation)
@@ -137,7 +137,7 @@ impl Directory {
         }
         sqlx::query(
             "insert into document_grant (document_id, account_id, role, granted_by, granted_at)
-             values (?, ?, 'owner', ?, ?)",
+             values ($1, $2, 'owner', $3, $4)",
         )
         .bind(new.id.to_string())
         .bind(by.account_id)
@@ -154,9 +154,9 @@ impl Directory {
                 .detail("owner".to_owned()),
         )
         .await?;
-        tx.commit().await?;
         // Connections that asked for this id before it existed may now be allowed to have it.
-        self.announce(AccessChange::Document(new.id));
+        self.commit_and_announce(tx, &[AccessChange::Document(new.id)])
+            .await?;
         self.document_info(new.id)
             .await?
             .ok_or(DirectoryError::NotFound)
@@ -168,7 +168,7 @@ impl Directory {
         account: AccountId,
     ) -> DirectoryResult<Option<OrganisationId>> {
         Ok(sqlx::query_scalar(
-            "select organisation_id from membership where account_id = ?
+            "select organisation_id from membership where account_id = $1
              order by organisation_id limit 1",
         )
         .bind(account)
@@ -179,7 +179,7 @@ impl Directory {
     pub async fn document_info(&self, id: DocumentId) -> DirectoryResult<Option<DocumentInfo>> {
         Ok(sqlx::query_as(
             "select document_id, organisation_id, title, kind, language, created_at
-             from document_info where document_id = ?",
+             from document_info where document_id = $1",
         )
         .bind(id.to_string())
         .fetch_optional(&self.pool)
@@ -190,7 +190,7 @@ impl Directory {
         let author = sqlx::query_scalar(
             "select account.display_name from document_info
              join account on account.account_id = document_info.created_by
-             where document_info.document_id = ?",
+             where document_info.document_id = $1",
         )
         .bind(id.to_string())
         .fetch_optional(&self.pool)
@@ -198,7 +198,7 @@ impl Directory {
         let teams = sqlx::query_scalar(
             "select team.name from document_grant
              join team on team.team_id = document_grant.team_id
-             where document_grant.document_id = ? order by team.name",
+             where document_grant.document_id = $1 order by team.name",
         )
         .bind(id.to_string())
         .fetch_all(&self.pool)
@@ -215,15 +215,15 @@ impl Directory {
     ) -> DirectoryResult<Option<DocRole>> {
         let roles: Vec<String> = sqlx::query_scalar(
             "select g.role from document_grant g
-             where g.document_id = ?1 and g.account_id = ?2
+             where g.document_id = $1 and g.account_id = $2
              union all
              select g.role from document_grant g
              join team_member tm on tm.team_id = g.team_id
-             where g.document_id = ?1 and tm.account_id = ?2
+             where g.document_id = $1 and tm.account_id = $2
              union all
              select 'owner' from document_info d
              join membership m on m.organisation_id = d.organisation_id
-             where d.document_id = ?1 and m.account_id = ?2 and m.role = 'admin'",
+             where d.document_id = $1 and m.account_id = $2 and m.role = 'admin'",
         )
         .bind(id.to_string())
         .bind(account)
@@ -240,14 +240,14 @@ impl Directory {
     pub async fn documents_for(&self, account: AccountId) -> DirectoryResult<Vec<ListedDocument>> {
         let rows: Vec<ListedRow> = sqlx::query_as(
             "with reachable (document_id, role) as (
-                 select g.document_id, g.role from document_grant g where g.account_id = ?1
+                 select g.document_id, g.role from document_grant g where g.account_id = $1
                  union all
                  select g.document_id, g.role from document_grant g
-                 join team_member tm on tm.team_id = g.team_id where tm.account_id = ?1
+                 join team_member tm on tm.team_id = g.team_id where tm.account_id = $1
                  union all
                  select d.document_id, 'owner' from document_info d
                  join membership m on m.organisation_id = d.organisation_id
-                 where m.account_id = ?1 and m.role = 'admin')
+                 where m.account_id = $1 and m.role = 'admin')
              select d.document_id, d.organisation_id, d.title, d.kind, d.language, d.created_at,
                     o.name as organisation_name, r.role
              from reachable r
@@ -292,7 +292,7 @@ impl Directory {
                  join document_info d on d.document_id = g.document_id
                  left join account a on a.account_id = g.account_id
                  left join team t on t.team_id = g.team_id
-                 where g.document_id = ? order by g.team_id is null, 5",
+                 where g.document_id = $1 order by g.team_id is null, 5",
         )
         .bind(id.to_string())
         .fetch_all(&self.pool)
@@ -326,7 +326,7 @@ impl Directory {
             GrantSubject::Account(account) => (Some(account), None),
             GrantSubject::Team(team) => {
                 let owner: Option<OrganisationId> =
-                    sqlx::query_scalar("select organisation_id from team where team_id = ?")
+                    sqlx::query_scalar("select organisation_id from team where team_id = $1")
                         .bind(team)
                         .fetch_optional(&mut *tx)
                         .await?;
@@ -338,7 +338,7 @@ impl Directory {
         };
         let previous: Option<String> = sqlx::query_scalar(
             "select role from document_grant
-             where document_id = ? and account_id is ? and team_id is ?",
+             where document_id = $1 and account_id is not distinct from $2 and team_id is not distinct from $3",
         )
         .bind(&id)
         .bind(account)
@@ -346,7 +346,7 @@ impl Directory {
         .fetch_optional(&mut *tx)
         .await?;
         sqlx::query(
-            "delete from document_grant where document_id = ? and account_id is ? and team_id is ?",
+            "delete from document_grant where document_id = $1 and account_id is not distinct from $2 and team_id is not distinct from $3",
         )
         .bind(&id)
         .bind(account)
@@ -355,7 +355,7 @@ impl Directory {
         .await?;
         sqlx::query(
             "insert into document_grant (document_id, account_id, team_id, role, granted_by, granted_at)
-             values (?, ?, ?, ?, ?, ?)",
+             values ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&id)
         .bind(account)
@@ -377,8 +377,8 @@ impl Directory {
                 }),
         )
         .await?;
-        tx.commit().await?;
-        self.announce(AccessChange::Document(document.document_id));
+        self.commit_and_announce(tx, &[AccessChange::Document(document.document_id)])
+            .await?;
         Ok(())
     }
 
@@ -391,7 +391,7 @@ impl Directory {
     ) -> DirectoryResult<()> {
         let mut tx = self.pool.begin().await?;
         let row: Option<(Option<AccountId>, Option<TeamId>, String)> = sqlx::query_as(
-            "delete from document_grant where grant_id = ? and document_id = ?
+            "delete from document_grant where grant_id = $1 and document_id = $2
              returning account_id, team_id, role",
         )
         .bind(grant_id)
@@ -415,8 +415,8 @@ impl Directory {
                 .detail(role),
         )
         .await?;
-        tx.commit().await?;
-        self.announce(AccessChange::Document(document.document_id));
+        self.commit_and_announce(tx, &[AccessChange::Document(document.document_id)])
+            .await?;
         Ok(())
     }
 }

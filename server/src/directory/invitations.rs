@@ -145,7 +145,7 @@ impl Directory {
         let id: i64 = sqlx::query_scalar(
             "insert into invitation (token_hash, kind, organisation_id, role, team_id, document_id,
                                      note, created_by, created_at, expires_at)
-             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning invitation_id",
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning invitation_id",
         )
         .bind(hash)
         .bind(kind)
@@ -178,7 +178,7 @@ impl Directory {
 
     async fn invitation_by_id(&self, id: i64) -> DirectoryResult<Invitation> {
         let row: InvitationRow =
-            sqlx::query_as(&format!("{INVITATION_SELECT} where i.invitation_id = ?"))
+            sqlx::query_as(&format!("{INVITATION_SELECT} where i.invitation_id = $1"))
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?
@@ -189,7 +189,7 @@ impl Directory {
     /// The invitation a link's secret names, whatever its state.
     pub async fn invitation(&self, secret: &str) -> DirectoryResult<Option<Invitation>> {
         let row: Option<InvitationRow> =
-            sqlx::query_as(&format!("{INVITATION_SELECT} where i.token_hash = ?"))
+            sqlx::query_as(&format!("{INVITATION_SELECT} where i.token_hash = $1"))
                 .bind(hash_secret(secret))
                 .fetch_optional(&self.pool)
                 .await?;
@@ -202,8 +202,8 @@ impl Directory {
         organisation: OrganisationId,
     ) -> DirectoryResult<Vec<Invitation>> {
         let rows: Vec<InvitationRow> = sqlx::query_as(&format!(
-            "{INVITATION_SELECT} where i.organisation_id = ? and i.accepted_at is null
-             and i.revoked_at is null and i.expires_at > ? order by i.created_at desc"
+            "{INVITATION_SELECT} where i.organisation_id = $1 and i.accepted_at is null
+             and i.revoked_at is null and i.expires_at > $2 order by i.created_at desc"
         ))
         .bind(organisation)
         .bind(now_ms())
@@ -222,8 +222,8 @@ impl Directory {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let id: Option<i64> = sqlx::query_scalar(
-            "update invitation set accepted_at = ?, accepted_by = ?
-             where token_hash = ? and accepted_at is null and revoked_at is null and expires_at > ?
+            "update invitation set accepted_at = $1, accepted_by = $2
+             where token_hash = $3 and accepted_at is null and revoked_at is null and expires_at > $4
              returning invitation_id",
         )
         .bind(now)
@@ -236,7 +236,7 @@ impl Directory {
             return Err(DirectoryError::Invalid("invitation-not-open"));
         };
         let row: InvitationRow =
-            sqlx::query_as(&format!("{INVITATION_SELECT} where i.invitation_id = ?"))
+            sqlx::query_as(&format!("{INVITATION_SELECT} where i.invitation_id = $1"))
                 .bind(id)
                 .fetch_one(&mut *tx)
                 .await?;
@@ -246,7 +246,7 @@ impl Directory {
                 // An existing member keeps a higher role than the link offers.
                 sqlx::query(
                     "insert into membership (organisation_id, account_id, role, created_at)
-                     values (?, ?, ?, ?) on conflict (organisation_id, account_id) do update
+                     values ($1, $2, $3, $4) on conflict (organisation_id, account_id) do update
                      set role = case when membership.role = 'admin' then 'admin' else excluded.role end",
                 )
                 .bind(invitation.organisation_id)
@@ -257,7 +257,7 @@ impl Directory {
                 .await?;
                 if let Some(team) = team {
                     sqlx::query(
-                        "insert into team_member (team_id, account_id) values (?, ?)
+                        "insert into team_member (team_id, account_id) values ($1, $2)
                          on conflict do nothing",
                     )
                     .bind(team)
@@ -268,7 +268,7 @@ impl Directory {
             }
             InvitationKind::Document { document, role } => {
                 let current: Option<String> = sqlx::query_scalar(
-                    "select role from document_grant where document_id = ? and account_id = ?",
+                    "select role from document_grant where document_id = $1 and account_id = $2",
                 )
                 .bind(document.to_string())
                 .bind(account.account_id)
@@ -279,7 +279,7 @@ impl Directory {
                     sqlx::query(
                         "insert into document_grant
                              (document_id, account_id, role, granted_by, granted_at)
-                         values (?, ?, ?, null, ?)
+                         values ($1, $2, $3, null, $4)
                          on conflict (document_id, account_id) where account_id is not null
                          do update set role = excluded.role",
                     )
@@ -303,8 +303,8 @@ impl Directory {
                 .about(format!("invitation:{id}")),
         )
         .await?;
-        tx.commit().await?;
-        self.announce(AccessChange::Account(account.account_id));
+        self.commit_and_announce(tx, &[AccessChange::Account(account.account_id)])
+            .await?;
         Ok(invitation)
     }
 
@@ -316,8 +316,8 @@ impl Directory {
     ) -> DirectoryResult<()> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
-            "update invitation set revoked_at = ?
-             where invitation_id = ? and organisation_id = ? and accepted_at is null
+            "update invitation set revoked_at = $1
+             where invitation_id = $2 and organisation_id = $3 and accepted_at is null
                and revoked_at is null",
         )
         .bind(now_ms())

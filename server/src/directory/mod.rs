@@ -8,7 +8,7 @@
 //! - `documents`: owning organisation, grants, and the effective role of an account.
 //! - `invitations`: single-use, expiring links into an organisation or onto a document.
 //! - `audit`: the append-only record of who granted, changed or used which permission.
-//! - `changes`: notices to open connections that access has changed.
+//! - `changes`: notices to open connections that access has changed, on every instance.
 
 mod accounts;
 mod audit;
@@ -23,12 +23,14 @@ mod tokens;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use sqlx::SqlitePool;
+use sqlx::{Any, AnyPool, Transaction};
 use tokio::sync::broadcast;
 
 pub use accounts::{normalise_email, Account, NewAccount};
 pub use audit::{AuditEvent, AuditRecord};
-pub use changes::AccessChange;
+pub use changes::{AccessChange, ACCESS_CHANNEL};
+
+use crate::database::{Backend, Database};
 pub use documents::{
     DocumentGrant, DocumentInfo, DocumentPeople, GrantSubject, ListedDocument, NewDocument,
 };
@@ -43,7 +45,8 @@ pub use tokens::ApiToken;
 /// access changes. Cheap to clone.
 #[derive(Clone)]
 pub struct Directory {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
     changes: broadcast::Sender<AccessChange>,
 }
 
@@ -67,9 +70,13 @@ pub type DirectoryResult<T> = Result<T, DirectoryError>;
 const CHANGE_BACKLOG: usize = 1024;
 
 impl Directory {
-    pub fn new(pool: SqlitePool) -> Self {
+    pub fn new(database: &Database) -> Self {
         let (changes, _) = broadcast::channel(CHANGE_BACKLOG);
-        Self { pool, changes }
+        Self {
+            pool: database.pool().clone(),
+            backend: database.backend(),
+            changes,
+        }
     }
 
     /// Access changes from now on, for one open connection.
@@ -77,9 +84,34 @@ impl Directory {
         self.changes.subscribe()
     }
 
-    fn announce(&self, change: AccessChange) {
+    /// Tells this instance's open connections (a notice from another instance arrives here).
+    pub fn announce_here(&self, change: AccessChange) {
         // Nobody listening is fine: no connection is open.
         let _ = self.changes.send(change);
+    }
+
+    /// Commits `tx` and tells open connections of the changes, on this instance and, through
+    /// PostgreSQL, on every other: the notices go out in the same transaction, so they reach the
+    /// others exactly when the change does.
+    async fn commit_and_announce(
+        &self,
+        mut tx: Transaction<'_, Any>,
+        changes: &[AccessChange],
+    ) -> DirectoryResult<()> {
+        if self.backend == Backend::Postgres {
+            for change in changes {
+                sqlx::query("select pg_notify($1, $2)")
+                    .bind(ACCESS_CHANNEL)
+                    .bind(change.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        for change in changes {
+            self.announce_here(change.clone());
+        }
+        Ok(())
     }
 
     /// A secret of this installation (made on first use, then the same for every instance
@@ -89,12 +121,12 @@ impl Directory {
         let engine = base64::engine::general_purpose::STANDARD;
         let fresh = engine.encode(rand::random::<[u8; 32]>());
         let key = format!("secret:{name}");
-        sqlx::query("insert into server_meta (key, value) values (?, ?) on conflict do nothing")
+        sqlx::query("insert into server_meta (key, value) values ($1, $2) on conflict do nothing")
             .bind(&key)
             .bind(fresh)
             .execute(&self.pool)
             .await?;
-        let stored: String = sqlx::query_scalar("select value from server_meta where key = ?")
+        let stored: String = sqlx::query_scalar("select value from server_meta where key = $1")
             .bind(&key)
             .fetch_one(&self.pool)
             .await?;

@@ -56,7 +56,7 @@ impl Directory {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let id: OrganisationId = sqlx::query_scalar(
-            "insert into organisation (name, created_at) values (?, ?) returning organisation_id",
+            "insert into organisation (name, created_at) values ($1, $2) returning organisation_id",
         )
         .bind(name)
         .bind(now)
@@ -65,7 +65,7 @@ impl Directory {
         if let Some(admin) = admin {
             sqlx::query(
                 "insert into membership (organisation_id, account_id, role, created_at)
-                 values (?, ?, 'admin', ?)",
+                 values ($1, $2, 'admin', $3)",
             )
             .bind(id)
             .bind(admin)
@@ -81,10 +81,8 @@ impl Directory {
                 .detail(name.to_owned()),
         )
         .await?;
-        tx.commit().await?;
-        if let Some(admin) = admin {
-            self.announce(AccessChange::Account(admin));
-        }
+        let changes: Vec<AccessChange> = admin.map(AccessChange::Account).into_iter().collect();
+        self.commit_and_announce(tx, &changes).await?;
         Ok(Organisation {
             organisation_id: id,
             name: name.to_owned(),
@@ -92,7 +90,7 @@ impl Directory {
     }
 
     pub async fn organisation(&self, id: OrganisationId) -> DirectoryResult<Organisation> {
-        sqlx::query_as("select organisation_id, name from organisation where organisation_id = ?")
+        sqlx::query_as("select organisation_id, name from organisation where organisation_id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
@@ -115,7 +113,7 @@ impl Directory {
         let rows: Vec<(OrganisationId, String, String)> = sqlx::query_as(
             "select o.organisation_id, o.name, m.role from membership m
              join organisation o on o.organisation_id = m.organisation_id
-             where m.account_id = ? order by o.organisation_id",
+             where m.account_id = $1 order by o.organisation_id",
         )
         .bind(account)
         .fetch_all(&self.pool)
@@ -139,7 +137,7 @@ impl Directory {
         organisation: OrganisationId,
     ) -> DirectoryResult<Option<OrgRole>> {
         let role: Option<String> = sqlx::query_scalar(
-            "select role from membership where account_id = ? and organisation_id = ?",
+            "select role from membership where account_id = $1 and organisation_id = $2",
         )
         .bind(account)
         .bind(organisation)
@@ -152,7 +150,7 @@ impl Directory {
         let rows: Vec<(AccountId, String, String, String)> = sqlx::query_as(
             "select a.account_id, a.email, a.display_name, m.role from membership m
              join account a on a.account_id = m.account_id
-             where m.organisation_id = ? order by a.display_name, a.email",
+             where m.organisation_id = $1 order by a.display_name, a.email",
         )
         .bind(organisation)
         .fetch_all(&self.pool)
@@ -180,7 +178,7 @@ impl Directory {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "insert into membership (organisation_id, account_id, role, created_at)
-             values (?, ?, ?, ?)
+             values ($1, $2, $3, $4)
              on conflict (organisation_id, account_id) do update set role = excluded.role",
         )
         .bind(organisation)
@@ -198,9 +196,15 @@ impl Directory {
                 .detail(role.as_str().to_owned()),
         )
         .await?;
-        tx.commit().await?;
-        self.announce(AccessChange::Organisation(organisation));
-        self.announce(AccessChange::Account(account));
+        self.commit_and_announce(
+            tx,
+            &[
+                AccessChange::Organisation(organisation),
+                AccessChange::Account(account),
+            ],
+        )
+        .await?;
+
         Ok(())
     }
 
@@ -213,7 +217,7 @@ impl Directory {
     ) -> DirectoryResult<()> {
         let mut tx = self.pool.begin().await?;
         let removed =
-            sqlx::query("delete from membership where organisation_id = ? and account_id = ?")
+            sqlx::query("delete from membership where organisation_id = $1 and account_id = $2")
                 .bind(organisation)
                 .bind(account)
                 .execute(&mut *tx)
@@ -223,16 +227,16 @@ impl Directory {
         }
         ensure_an_admin(&mut tx, organisation).await?;
         sqlx::query(
-            "delete from team_member where account_id = ?
-             and team_id in (select team_id from team where organisation_id = ?)",
+            "delete from team_member where account_id = $1
+             and team_id in (select team_id from team where organisation_id = $2)",
         )
         .bind(account)
         .bind(organisation)
         .execute(&mut *tx)
         .await?;
         sqlx::query(
-            "delete from document_grant where account_id = ?
-             and document_id in (select document_id from document_info where organisation_id = ?)",
+            "delete from document_grant where account_id = $1
+             and document_id in (select document_id from document_info where organisation_id = $2)",
         )
         .bind(account)
         .bind(organisation)
@@ -245,14 +249,14 @@ impl Directory {
                 .about(format!("account:{account}")),
         )
         .await?;
-        tx.commit().await?;
-        self.announce(AccessChange::Account(account));
+        self.commit_and_announce(tx, &[AccessChange::Account(account)])
+            .await?;
         Ok(())
     }
 
     pub async fn teams(&self, organisation: OrganisationId) -> DirectoryResult<Vec<Team>> {
         Ok(sqlx::query_as(
-            "select team_id, organisation_id, name from team where organisation_id = ? order by name",
+            "select team_id, organisation_id, name from team where organisation_id = $1 order by name",
         )
         .bind(organisation)
         .fetch_all(&self.pool)
@@ -260,7 +264,7 @@ impl Directory {
     }
 
     pub async fn team(&self, team: TeamId) -> DirectoryResult<Team> {
-        sqlx::query_as("select team_id, organisation_id, name from team where team_id = ?")
+        sqlx::query_as("select team_id, organisation_id, name from team where team_id = $1")
             .bind(team)
             .fetch_optional(&self.pool)
             .await?
@@ -276,7 +280,7 @@ impl Directory {
         let name = check_name(name)?;
         let mut tx = self.pool.begin().await?;
         let team_id: TeamId = sqlx::query_scalar(
-            "insert into team (organisation_id, name, created_at) values (?, ?, ?) returning team_id",
+            "insert into team (organisation_id, name, created_at) values ($1, $2, $3) returning team_id",
         )
         .bind(organisation)
         .bind(name)
@@ -305,7 +309,7 @@ impl Directory {
         Ok(sqlx::query_as(
             "select a.account_id, a.email, a.display_name, a.locale, a.is_instance_admin
              from team_member tm join account a on a.account_id = tm.account_id
-             where tm.team_id = ? order by a.display_name",
+             where tm.team_id = $1 order by a.display_name",
         )
         .bind(team)
         .fetch_all(&self.pool)
@@ -328,7 +332,7 @@ impl Directory {
         }
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "insert into team_member (team_id, account_id) values (?, ?) on conflict do nothing",
+            "insert into team_member (team_id, account_id) values ($1, $2) on conflict do nothing",
         )
         .bind(team.team_id)
         .bind(account)
@@ -342,8 +346,8 @@ impl Directory {
                 .detail(format!("team:{}", team.team_id)),
         )
         .await?;
-        tx.commit().await?;
-        self.announce(AccessChange::Account(account));
+        self.commit_and_announce(tx, &[AccessChange::Account(account)])
+            .await?;
         Ok(())
     }
 
@@ -354,7 +358,7 @@ impl Directory {
         by: Option<&Account>,
     ) -> DirectoryResult<()> {
         let mut tx = self.pool.begin().await?;
-        let removed = sqlx::query("delete from team_member where team_id = ? and account_id = ?")
+        let removed = sqlx::query("delete from team_member where team_id = $1 and account_id = $2")
             .bind(team.team_id)
             .bind(account)
             .execute(&mut *tx)
@@ -370,18 +374,18 @@ impl Directory {
                 .detail(format!("team:{}", team.team_id)),
         )
         .await?;
-        tx.commit().await?;
-        self.announce(AccessChange::Account(account));
+        self.commit_and_announce(tx, &[AccessChange::Account(account)])
+            .await?;
         Ok(())
     }
 }
 
 async fn ensure_an_admin(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     organisation: OrganisationId,
 ) -> DirectoryResult<()> {
     let admins: i64 = sqlx::query_scalar(
-        "select count(*) from membership where organisation_id = ? and role = 'admin'",
+        "select count(*) from membership where organisation_id = $1 and role = 'admin'",
     )
     .bind(organisation)
     .fetch_one(&mut *tx)

@@ -25,7 +25,7 @@ impl Directory {
         let now = now_ms();
         sqlx::query(
             "insert into login_session (session_hash, account_id, created_at, expires_at)
-             values (?, ?, ?, ?)",
+             values ($1, $2, $3, $4)",
         )
         .bind(hash)
         .bind(account)
@@ -34,7 +34,7 @@ impl Directory {
         .execute(&self.pool)
         .await?;
         // Expired sessions of anyone are swept now and then, here, where sessions grow.
-        sqlx::query("delete from login_session where expires_at < ?")
+        sqlx::query("delete from login_session where expires_at < $1")
             .bind(now)
             .execute(&self.pool)
             .await?;
@@ -50,7 +50,7 @@ impl Directory {
     pub async fn session_by_hash(&self, hash: &[u8]) -> DirectoryResult<Option<Session>> {
         let row: Option<(AccountId, i64)> = sqlx::query_as(
             "select account_id, expires_at from login_session
-             where session_hash = ? and expires_at > ?",
+             where session_hash = $1 and expires_at > $2",
         )
         .bind(hash)
         .bind(now_ms())
@@ -68,15 +68,14 @@ impl Directory {
 
     /// Ends one session (sign-out); open connections made with it close.
     pub async fn end_session(&self, session_hash: &[u8]) -> DirectoryResult<()> {
+        let mut tx = self.pool.begin().await?;
         let account: Option<AccountId> = sqlx::query_scalar(
-            "delete from login_session where session_hash = ? returning account_id",
+            "delete from login_session where session_hash = $1 returning account_id",
         )
         .bind(session_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
-        if let Some(account) = account {
-            self.announce(AccessChange::Account(account));
-        }
-        Ok(())
+        let changes: Vec<AccessChange> = account.map(AccessChange::Account).into_iter().collect();
+        self.commit_and_announce(tx, &changes).await
     }
 }

@@ -36,7 +36,7 @@ impl Directory {
         let (secret, hash) = new_secret(TOKEN_PREFIX);
         let id: TokenId = sqlx::query_scalar(
             "insert into api_token (account_id, name, token_hash, created_at)
-             values (?, ?, ?, ?) returning token_id",
+             values ($1, $2, $3, $4) returning token_id",
         )
         .bind(account)
         .bind(name)
@@ -52,7 +52,7 @@ impl Directory {
         let hash = hash_secret(token);
         let row: Option<(TokenId, AccountId, Option<i64>)> = sqlx::query_as(
             "select token_id, account_id, last_used_at from api_token
-             where token_hash = ? and revoked_at is null",
+             where token_hash = $1 and revoked_at is null",
         )
         .bind(hash)
         .fetch_optional(&self.pool)
@@ -62,7 +62,7 @@ impl Directory {
         };
         let now = now_ms();
         if last_used.is_none_or(|at| now - at > LAST_USED_RESOLUTION_MS) {
-            sqlx::query("update api_token set last_used_at = ? where token_id = ?")
+            sqlx::query("update api_token set last_used_at = $1 where token_id = $2")
                 .bind(now)
                 .bind(token_id)
                 .execute(&self.pool)
@@ -73,18 +73,19 @@ impl Directory {
 
     /// Whether a token is still live (for open connections re-checking their credential).
     pub async fn token_is_live(&self, token: TokenId) -> DirectoryResult<bool> {
-        let live: Option<i64> =
-            sqlx::query_scalar("select 1 from api_token where token_id = ? and revoked_at is null")
-                .bind(token)
-                .fetch_optional(&self.pool)
-                .await?;
+        let live: Option<i64> = sqlx::query_scalar(
+            "select 1 from api_token where token_id = $1 and revoked_at is null",
+        )
+        .bind(token)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(live.is_some())
     }
 
     pub async fn tokens(&self, account: AccountId) -> DirectoryResult<Vec<ApiToken>> {
         Ok(sqlx::query_as(
             "select token_id, name, created_at, last_used_at, revoked_at from api_token
-             where account_id = ? order by revoked_at is not null, created_at desc",
+             where account_id = $1 order by revoked_at is not null, created_at desc",
         )
         .bind(account)
         .fetch_all(&self.pool)
@@ -93,19 +94,20 @@ impl Directory {
 
     /// Revokes one of the account's own tokens; connections made with it close.
     pub async fn revoke_token(&self, account: AccountId, token: TokenId) -> DirectoryResult<()> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
-            "update api_token set revoked_at = ?
-             where token_id = ? and account_id = ? and revoked_at is null",
+            "update api_token set revoked_at = $1
+             where token_id = $2 and account_id = $3 and revoked_at is null",
         )
         .bind(now_ms())
         .bind(token)
         .bind(account)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(DirectoryError::NotFound);
         }
-        self.announce(AccessChange::Account(account));
-        Ok(())
+        self.commit_and_announce(tx, &[AccessChange::Account(account)])
+            .await
     }
 }

@@ -223,10 +223,18 @@ impl SearchIndex {
                 writer.add_document(entry)?;
             }
         }
-        writer.commit()?;
+        let mut commit = writer.prepare_commit()?;
+        commit.set_payload(&crate::directory::now_ms().to_string());
+        commit.commit()?;
         drop(writer);
         self.reader.reload()?;
         Ok(())
+    }
+
+    /// When the last batch was committed (unix milliseconds): everything stored well before
+    /// then is in the index.
+    pub fn indexed_at(&self) -> Option<i64> {
+        self.index.load_metas().ok()?.payload?.parse().ok()
     }
 
     /// Empties the index (before a rebuild).

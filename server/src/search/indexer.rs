@@ -1,7 +1,8 @@
 //! Keeps the index up to date: one task takes the documents whose content changed (marked by
 //! the store) or whose grants changed (announced by the directory), waits a moment for more,
 //! reads each document's sections from the server's copy and writes them in one batch off the
-//! async threads. A section is searchable well within a
+//! async threads. Chunks stored by other instances arrive the same way, through the cluster
+//! listener. A section is searchable well within a
 //! second of reaching the server, and sync never waits for the index.
 //!
 //! A new (or damaged, hence new) index is first filled from every stored document, read from
@@ -27,6 +28,10 @@ use crate::sync::DocumentRegistry;
 const GATHER: Duration = Duration::from_millis(150);
 /// Documents per commit during a rebuild.
 const REBUILD_BATCH: usize = 64;
+/// At start, documents stored this long before the index's last commit are read again: they
+/// may have been stored while the indexer still gathered, or by another instance while this one
+/// was stopped (clocks of instances differ a little, too).
+const CATCH_UP_MARGIN_MS: i64 = 60_000;
 
 pub struct Indexer {
     pub index: SearchIndex,
@@ -62,6 +67,8 @@ impl Indexer {
                 seconds = started.elapsed().as_secs_f32(),
                 "search index rebuilt"
             );
+        } else {
+            self.mark_stored_since_last_commit().await;
         }
         loop {
             let ids = tokio::select! {
@@ -74,6 +81,30 @@ impl Indexer {
             ids.sort();
             ids.dedup();
             self.write(&ids).await;
+        }
+    }
+
+    /// Marks what was stored since the index's last commit (less a margin): a server killed
+    /// before its indexer wrote, or an instance stopped while others wrote, catches up.
+    async fn mark_stored_since_last_commit(&self) {
+        let Some(indexed_at) = self.index.indexed_at() else {
+            return;
+        };
+        match self
+            .store
+            .changed_since(indexed_at - CATCH_UP_MARGIN_MS)
+            .await
+        {
+            Ok(ids) => {
+                tracing::info!(
+                    documents = ids.len(),
+                    "reindexing what changed since the last start"
+                );
+                for id in ids {
+                    self.changed.mark(id);
+                }
+            }
+            Err(error) => tracing::error!(%error, "cannot tell which documents to reindex"),
         }
     }
 
@@ -143,6 +174,7 @@ async fn mark_regranted(
         };
         match change {
             Ok(AccessChange::Document(id)) => changed.mark(id),
+            // A catch-up after a lost link to other instances marks the documents itself.
             Ok(_) => {}
             Err(broadcast::error::RecvError::Lagged(missed)) => {
                 tracing::warn!(

@@ -2,29 +2,31 @@
 //! with a progress bar. Run it while the server is stopped (the server rebuilds a missing or
 //! damaged index by itself at start; this is for when you want it now, or after an upgrade).
 
-use std::path::Path;
-
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::entry::Entry;
 use super::index::{IndexError, SearchIndex};
+use crate::config::Storage;
+use crate::database::Database;
 use crate::directory::Directory;
-use crate::store::{SqliteStore, Store, Synchronous};
+use crate::store::{SqlStore, Store};
 use crate::SEARCH_FOLDER;
 
 /// Documents written per commit.
 const BATCH: usize = 64;
 
-pub async fn run(data: &Path) -> anyhow::Result<()> {
-    let store = SqliteStore::open(data, Synchronous::Full).await?;
-    let directory = Directory::new(store.pool().clone());
-    let (index, _) = SearchIndex::open(&data.join(SEARCH_FOLDER)).map_err(|error| match error {
-        IndexError::Tantivy(tantivy::TantivyError::LockFailure(..)) => {
-            anyhow::anyhow!("the search index is in use: stop the server first")
-        }
-        other => other.into(),
-    })?;
+pub async fn run(storage: &Storage) -> anyhow::Result<()> {
+    let database = Database::open(&storage.database()).await?;
+    let directory = Directory::new(&database);
+    let store = SqlStore::new(database);
+    let (index, _) =
+        SearchIndex::open(&storage.data.join(SEARCH_FOLDER)).map_err(|error| match error {
+            IndexError::Tantivy(tantivy::TantivyError::LockFailure(..)) => {
+                anyhow::anyhow!("the search index is in use: stop the server first")
+            }
+            other => other.into(),
+        })?;
     index.clear()?;
     let ids = store.document_ids().await?;
     let progress = ProgressBar::new(ids.len() as u64).with_style(

@@ -4,14 +4,14 @@
 //! it. Every call can fail and says so; callers decide what a failure means for their peers.
 //! `WatchedStore` wraps a backend and marks every document whose content changed.
 
-mod sqlite;
+mod sql;
 mod watched;
 
 use agora_schema::DocumentId;
 use async_trait::async_trait;
 use automerge::{Automerge, LoadOptions, TextEncoding};
 
-pub use sqlite::{SqliteStore, Synchronous};
+pub use sql::{SqlStore, CHUNK_CHANNEL};
 pub use watched::{ChangedDocuments, WatchedStore};
 
 /// A chunk's place in its document's log, starting at 1.
@@ -20,8 +20,10 @@ pub type Seq = i64;
 /// What the store holds for one document.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct StoredDocument {
-    /// An automerge save() covering every chunk up to `snapshot_seq`.
+    /// An automerge save() covering every chunk up to `snapshot_seq`. When loaded with
+    /// [`Store::load_since`], only present if it covers chunks after the given sequence.
     pub snapshot: Option<Vec<u8>>,
+    /// The chunks up to here are in the snapshot, or were already known to the caller.
     pub snapshot_seq: Seq,
     /// The chunks after the snapshot, in order.
     pub chunks: Vec<(Seq, Vec<u8>)>,
@@ -65,12 +67,25 @@ pub enum StoreError {
     DataFolder(#[from] std::io::Error),
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
+    #[error("{0}")]
+    Config(String),
 }
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// The document's snapshot and log, or `None` if it was never stored.
-    async fn load(&self, id: DocumentId) -> Result<Option<StoredDocument>, StoreError>;
+    async fn load(&self, id: DocumentId) -> Result<Option<StoredDocument>, StoreError> {
+        self.load_since(id, 0).await
+    }
+
+    /// What was stored after chunk `after`: the chunks after it, and the snapshot too when a
+    /// compaction has folded some of those chunks into it. An instance that holds the document
+    /// up to `after` catches up with it.
+    async fn load_since(
+        &self,
+        id: DocumentId,
+        after: Seq,
+    ) -> Result<Option<StoredDocument>, StoreError>;
 
     /// Appends one chunk of changes, creating the document on its first append, and returns the
     /// chunk's sequence number once it is durable.
@@ -86,6 +101,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every stored document's id.
     async fn document_ids(&self) -> Result<Vec<DocumentId>, StoreError>;
+
+    /// The documents stored to at or after `since` (unix milliseconds, by the clock of the
+    /// instance that stored), for whoever may have missed their notices.
+    async fn changed_since(&self, since: i64) -> Result<Vec<DocumentId>, StoreError>;
 
     /// This installation's storage id, announced to peers so they may keep sync state for it.
     async fn storage_id(&self) -> Result<String, StoreError>;

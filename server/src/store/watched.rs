@@ -57,8 +57,12 @@ impl WatchedStore {
 
 #[async_trait]
 impl Store for WatchedStore {
-    async fn load(&self, id: DocumentId) -> Result<Option<StoredDocument>, StoreError> {
-        self.inner.load(id).await
+    async fn load_since(
+        &self,
+        id: DocumentId,
+        after: Seq,
+    ) -> Result<Option<StoredDocument>, StoreError> {
+        self.inner.load_since(id, after).await
     }
 
     async fn append(&self, id: DocumentId, changes: &[u8]) -> Result<Seq, StoreError> {
@@ -82,6 +86,10 @@ impl Store for WatchedStore {
 
     async fn document_ids(&self) -> Result<Vec<DocumentId>, StoreError> {
         self.inner.document_ids().await
+    }
+
+    async fn changed_since(&self, since: i64) -> Result<Vec<DocumentId>, StoreError> {
+        self.inner.changed_since(since).await
     }
 
     async fn storage_id(&self) -> Result<String, StoreError> {

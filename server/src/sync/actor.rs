@@ -83,6 +83,11 @@ pub enum DocumentCommand {
     Leave {
         connection: ConnectionId,
     },
+    /// Another instance stored chunk `seq` of the document (`None`: chunks may have been
+    /// stored that this instance did not hear of); the actor reads what it lacks from the log.
+    CatchUp {
+        seq: Option<Seq>,
+    },
     /// The document as the server holds it, once everything received so far is stored.
     Save {
         reply: oneshot::Sender<Option<Vec<u8>>>,
@@ -122,7 +127,9 @@ pub struct DocumentActor {
     server_peer: PeerId,
     /// The heads of everything stored; changes beyond them are not yet durable.
     stored_heads: Vec<ChangeHash>,
-    last_seq: Seq,
+    /// Every chunk of the log up to here is in `doc`. Chunks after it may be ours too, but
+    /// another instance may have stored one in between that this actor has yet to read.
+    read_through: Seq,
     log_bytes: usize,
     snapshot_bytes: usize,
 }
@@ -143,7 +150,7 @@ impl DocumentActor {
             limits,
             server_peer,
             stored_heads: Vec::new(),
-            last_seq: 0,
+            read_through: 0,
             log_bytes: 0,
             snapshot_bytes: 0,
         }
@@ -156,7 +163,24 @@ impl DocumentActor {
         registry: DocumentRegistry,
         generation: u64,
     ) {
-        self.load().await;
+        if !self.load().await {
+            // The store did not answer: nothing is decided about the document. The next command
+            // starts a new actor that tries again; whoever is waiting now reconnects and retries.
+            registry.remove(self.id, generation);
+            inbox.close();
+            while let Ok(command) = inbox.try_recv() {
+                match command {
+                    DocumentCommand::Sync { from, .. } => from
+                        .kick
+                        .kick("the server cannot read the document right now; reconnect"),
+                    DocumentCommand::Save { reply } => {
+                        let _ = reply.send(None);
+                    }
+                    _ => {}
+                }
+            }
+            return;
+        }
         let mut retry = tokio::time::interval(LAG_RETRY_EVERY);
         retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut idle_since = Instant::now();
@@ -201,14 +225,15 @@ impl DocumentActor {
         }
     }
 
-    async fn load(&mut self) {
+    /// Reads the document from the store; false if the store failed to answer. Stored data
+    /// that does not decode leaves the document read-only instead: retrying would not help.
+    async fn load(&mut self) -> bool {
         let stored = match self.store.load(self.id).await {
             Ok(Some(stored)) => stored,
-            Ok(None) => return,
+            Ok(None) => return true,
             Err(error) => {
                 tracing::error!(document = %self.id, %error, "cannot load document");
-                self.health = Health::Unreadable;
-                return;
+                return false;
             }
         };
         let id = self.id;
@@ -218,7 +243,7 @@ impl DocumentActor {
             Ok(Ok((doc, stored))) => {
                 self.stored_heads = doc.get_heads();
                 self.doc = doc;
-                self.last_seq = stored.last_seq();
+                self.read_through = stored.last_seq();
                 self.log_bytes = stored.log_bytes();
                 self.snapshot_bytes = stored.snapshot.as_ref().map_or(0, Vec::len);
             }
@@ -231,10 +256,25 @@ impl DocumentActor {
                 self.health = Health::Unreadable;
             }
         }
+        true
     }
 
     /// Handles one batch; returns false when the actor must stop.
     async fn handle_batch(&mut self, batch: Vec<DocumentCommand>) -> bool {
+        // What other instances stored comes in first, while everything this actor holds is
+        // stored, so the heads after reading it are stored heads too.
+        let behind = batch.iter().any(|command| match command {
+            DocumentCommand::CatchUp { seq } => seq.is_none_or(|seq| seq > self.read_through),
+            _ => false,
+        });
+        if behind && !self.catch_up().await {
+            for peer in self.peers.values() {
+                peer.link
+                    .kick
+                    .kick("the server could not read the document's latest changes; reconnect");
+            }
+            return false;
+        }
         let mut save_requests = Vec::new();
         for command in batch {
             match command {
@@ -249,6 +289,7 @@ impl DocumentActor {
                     self.peers.remove(&connection);
                 }
                 DocumentCommand::Save { reply } => save_requests.push(reply),
+                DocumentCommand::CatchUp { .. } => {}
             }
         }
         if self.doc.get_heads() != self.stored_heads {
@@ -346,15 +387,61 @@ impl DocumentActor {
         }
     }
 
+    /// Reads the chunks other instances stored since `read_through` (and their snapshot, if
+    /// they compacted past it) into the document; false if the store failed us.
+    async fn catch_up(&mut self) -> bool {
+        if let Health::Unreadable = self.health {
+            return true;
+        }
+        let stored = match self.store.load_since(self.id, self.read_through).await {
+            Ok(Some(stored)) => stored,
+            Ok(None) => return true,
+            Err(error) => {
+                tracing::error!(document = %self.id, %error, "cannot read changes stored elsewhere");
+                return false;
+            }
+        };
+        let read = tokio::task::block_in_place(|| {
+            if let Some(snapshot) = &stored.snapshot {
+                self.doc.load_incremental(snapshot)?;
+            }
+            for (_, chunk) in &stored.chunks {
+                self.doc.load_incremental(chunk)?;
+            }
+            Ok::<_, automerge::AutomergeError>(())
+        });
+        if let Err(error) = read {
+            tracing::error!(document = %self.id, %error, "changes stored elsewhere do not apply");
+            return false;
+        }
+        self.read_through = stored.last_seq();
+        let heads = self.doc.get_heads();
+        if heads != self.stored_heads {
+            self.stored_heads = heads;
+            for peer in self.peers.values_mut() {
+                peer.due = true;
+            }
+        }
+        true
+    }
+
     async fn store_new_changes(&mut self) -> Result<(), crate::store::StoreError> {
         let heads = self.doc.get_heads();
         let changes = self.doc.save_after(&self.stored_heads);
-        self.last_seq = self.store.append(self.id, &changes).await?;
+        let seq = self.store.append(self.id, &changes).await?;
+        if seq == self.read_through + 1 {
+            self.read_through = seq;
+        }
         self.stored_heads = heads;
         self.log_bytes += changes.len();
         if self.log_bytes >= COMPACT_AFTER_LOG_BYTES.max(self.snapshot_bytes) {
             let snapshot = tokio::task::block_in_place(|| self.doc.save());
-            match self.store.compact(self.id, &snapshot, self.last_seq).await {
+            // Only chunks this document is known to contain may be folded away.
+            match self
+                .store
+                .compact(self.id, &snapshot, self.read_through)
+                .await
+            {
                 Ok(()) => {
                     self.snapshot_bytes = snapshot.len();
                     self.log_bytes = 0;

@@ -78,12 +78,11 @@ impl SyncHub {
         store: Arc<dyn Store>,
         directory: Directory,
         limits: SyncLimits,
+        server_peer: PeerId,
         storage_id: String,
         shutdown: CancellationToken,
     ) -> Self {
         let limits = Arc::new(limits);
-        // Stable across restarts, so reconnecting peers see the same server.
-        let server_peer = PeerId::new(format!("agora-{}", &storage_id[..8.min(storage_id.len())]));
         Self {
             documents: DocumentRegistry::new(store.clone(), limits.clone(), server_peer.clone()),
             directory,

@@ -57,6 +57,38 @@ impl DocumentRegistry {
         tracing::error!(document = %id, "no document actor would take a command");
     }
 
+    /// Tells the document's actor that another instance stored chunk `seq` (`None`: chunks may
+    /// have been missed), if the document is open here; a closed document reads the log anyway
+    /// when it next opens.
+    pub fn tell_stored(&self, id: DocumentId, seq: Option<crate::store::Seq>) {
+        let inbox = {
+            let open = self.open.lock().expect("registry lock");
+            match open.get(&id) {
+                Some(entry) if !entry.inbox.is_closed() => entry.inbox.clone(),
+                _ => return,
+            }
+        };
+        let command = DocumentCommand::CatchUp { seq };
+        if let Err(mpsc::error::TrySendError::Full(command)) = inbox.try_send(command) {
+            // A busy actor still must hear it; the listener does not wait for it.
+            tokio::spawn(async move { inbox.send(command).await });
+        }
+    }
+
+    /// Tells every open document that chunks may have been missed.
+    pub fn tell_all_stored(&self) {
+        let ids: Vec<DocumentId> = self
+            .open
+            .lock()
+            .expect("registry lock")
+            .keys()
+            .copied()
+            .collect();
+        for id in ids {
+            self.tell_stored(id, None);
+        }
+    }
+
     /// The number of documents in memory.
     pub fn open_count(&self) -> usize {
         self.open.lock().expect("registry lock").len()

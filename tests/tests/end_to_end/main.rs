@@ -8,10 +8,12 @@
 //!   `hostile_input`, `accounts`: identity and access
 //! - `browser_editing`: co-writing in headless chromium
 //! - `search`: search through pages, API and command line
+//! - `store_backends`, `cluster`: SQLite and PostgreSQL alike; several instances on PostgreSQL
 
 mod access_changes;
 mod accounts;
 mod browser_editing;
+mod cluster;
 mod convergence;
 mod crash;
 mod find_again;
@@ -22,5 +24,6 @@ mod peer_faults;
 mod permission_matrix;
 mod protocol_faults;
 mod search;
+mod store_backends;
 mod sync_permissions;
 mod trace_replay;

@@ -1,7 +1,8 @@
-//! The actor's promises, checked against the real SQLite store.
+//! The actor's promises, checked against the real store on SQLite.
 
 use super::*;
-use crate::store::{SqliteStore, StoredDocument, Synchronous};
+use crate::database::{Database, Location, Synchronous};
+use crate::store::{SqlStore, StoredDocument};
 use agora_schema::decode;
 use automerge::transaction::Transactable;
 use automerge::{ObjType, ROOT};
@@ -12,14 +13,18 @@ use crate::store::StoreError;
 
 /// The real store, with a switch that makes appends fail as a full disk would.
 struct FailingStore {
-    inner: SqliteStore,
+    inner: SqlStore,
     fail_appends: AtomicBool,
 }
 
 #[async_trait::async_trait]
 impl Store for FailingStore {
-    async fn load(&self, id: DocumentId) -> Result<Option<StoredDocument>, StoreError> {
-        self.inner.load(id).await
+    async fn load_since(
+        &self,
+        id: DocumentId,
+        after: Seq,
+    ) -> Result<Option<StoredDocument>, StoreError> {
+        self.inner.load_since(id, after).await
     }
     async fn append(&self, id: DocumentId, changes: &[u8]) -> Result<Seq, StoreError> {
         if self.fail_appends.load(Ordering::SeqCst) {
@@ -37,6 +42,10 @@ impl Store for FailingStore {
     }
     async fn document_ids(&self) -> Result<Vec<DocumentId>, StoreError> {
         self.inner.document_ids().await
+    }
+
+    async fn changed_since(&self, since: i64) -> Result<Vec<DocumentId>, StoreError> {
+        self.inner.changed_since(since).await
     }
     async fn storage_id(&self) -> Result<String, StoreError> {
         self.inner.storage_id().await
@@ -76,9 +85,8 @@ fn link(connection: ConnectionId) -> (PeerLink, mpsc::Receiver<Vec<u8>>) {
 
 async fn harness() -> Harness {
     let data = tempfile::tempdir().unwrap();
-    let inner = SqliteStore::open(data.path(), Synchronous::Normal)
-        .await
-        .unwrap();
+    let location = Location::new(data.path(), None, Synchronous::Normal);
+    let inner = SqlStore::new(Database::open(&location).await.unwrap());
     let store = Arc::new(FailingStore {
         inner,
         fail_appends: AtomicBool::new(false),

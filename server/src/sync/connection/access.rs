@@ -122,6 +122,7 @@ impl Reader<'_> {
             Ok(AccessChange::Account(account)) if account != me => {}
             Ok(AccessChange::Account(_))
             | Ok(AccessChange::Organisation(_))
+            | Ok(AccessChange::Everything)
             | Err(broadcast::error::RecvError::Lagged(_)) => {
                 let live = credential_is_live(&self.hub.directory, &self.principal.credential)
                     .await
