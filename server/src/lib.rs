@@ -10,6 +10,7 @@
 //! - `http`: pages (askama), the JSON API, health, and the `/sync` WebSocket upgrade.
 //! - `i18n`: German, Danish and English texts (Fluent).
 //! - `search`: the search index (tantivy): analysis per language, access-filtered queries.
+//! - `secret_files`: `AGORA_*_FILE`: secrets handed over as files (Docker, Kubernetes).
 //! - `statements`: the shape of statement documents.
 //! - `store`: durable documents (snapshot + chunk log) behind the `Store` interface; SQLite.
 //! - `sync`: the automerge-repo protocol: connection tasks, one actor per open document.
@@ -27,6 +28,7 @@ pub mod directory;
 pub mod http;
 pub mod i18n;
 pub mod search;
+pub mod secret_files;
 pub mod statements;
 pub mod store;
 pub mod sync;

@@ -1,10 +1,19 @@
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use tokio::net::TcpListener;
 
 use agora_server::config::{Cli, Command};
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+/// Secret files become variables first, while this is the only thread: changing the environment
+/// while other threads run is undefined behaviour on glibc. Then the runtime starts.
+fn main() -> anyhow::Result<()> {
+    agora_server::secret_files::load(&Cli::command())?;
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run_command())
+}
+
+async fn run_command() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("AGORA_LOG")
