@@ -20,6 +20,7 @@ use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use tokio_util::sync::CancellationToken;
 
 use crate::directory::{now_ms, AccessChange, Directory, ACCESS_CHANNEL};
+use crate::metrics::{metrics, Channel, ChannelLabel};
 use crate::store::{ChangedDocuments, Seq, Store, CHUNK_CHANNEL};
 use crate::sync::DocumentRegistry;
 
@@ -102,7 +103,13 @@ impl ClusterListener {
     }
 
     fn handle(&self, channel: &str, payload: &str) {
+        let notices = &metrics().cluster_notices;
         if channel == CHUNK_CHANNEL {
+            notices
+                .get_or_create(&ChannelLabel {
+                    channel: Channel::Chunk,
+                })
+                .inc();
             match parse_chunk(payload) {
                 Some((id, seq)) => {
                     self.cluster.documents.tell_stored(id, Some(seq));
@@ -111,6 +118,11 @@ impl ClusterListener {
                 None => tracing::warn!(payload, "a chunk notice that makes no sense"),
             }
         } else if channel == ACCESS_CHANNEL {
+            notices
+                .get_or_create(&ChannelLabel {
+                    channel: Channel::Access,
+                })
+                .inc();
             match payload.parse::<AccessChange>() {
                 Ok(change) => self.cluster.directory.announce_here(change),
                 Err(error) => tracing::warn!(%error, "an access notice that makes no sense"),
@@ -119,6 +131,7 @@ impl ClusterListener {
     }
 
     async fn catch_up(&self, lost_at: i64) {
+        metrics().cluster_catch_ups.inc();
         self.cluster.documents.tell_all_stored();
         self.cluster
             .directory

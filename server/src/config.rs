@@ -17,8 +17,25 @@ use crate::sync::SyncLimits;
     about = "Agora: dialogue-based quality development, live."
 )]
 pub struct Cli {
+    /// How log lines are written (to standard error): `text` for people, `json` for a log
+    /// collector (one object per line).
+    #[arg(
+        long,
+        global = true,
+        env = "AGORA_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,6 +141,11 @@ pub struct ServeConfig {
     #[command(flatten)]
     pub storage: Storage,
 
+    /// Serve Prometheus metrics at `/metrics` on this address (e.g. `127.0.0.1:9100`); off
+    /// when not given. Keep it off the public network.
+    #[arg(long, env = "AGORA_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
     #[command(flatten)]
     pub web: WebConfig,
 
@@ -218,6 +240,15 @@ pub struct LimitsConfig {
         default_value_t = 1000
     )]
     pub max_documents_per_connection: usize,
+
+    /// `/sync` connections one account may have open at once on this instance.
+    #[arg(long, env = "AGORA_MAX_CONNECTIONS_PER_ACCOUNT", default_value_t = 32)]
+    pub max_connections_per_account: usize,
+
+    /// Messages per second one connection may send on average; bursts of four seconds' worth
+    /// (at least 1000, enough to open that many documents at once) pass.
+    #[arg(long, env = "AGORA_MAX_MESSAGES_PER_SECOND", default_value_t = 500)]
+    pub max_messages_per_second: u32,
 }
 
 impl LimitsConfig {
@@ -237,10 +268,14 @@ impl LimitsConfig {
         if self.max_frame_bytes < 1024 {
             return Err("--max-frame-bytes must be at least 1024".into());
         }
-        if self.send_queue == 0 || self.max_documents_per_connection == 0 {
-            return Err(
-                "--send-queue and --max-documents-per-connection must be at least 1".into(),
-            );
+        if self.send_queue == 0
+            || self.max_documents_per_connection == 0
+            || self.max_connections_per_account == 0
+            || self.max_messages_per_second == 0
+        {
+            return Err("--send-queue, --max-documents-per-connection, \
+                 --max-connections-per-account and --max-messages-per-second must be at least 1"
+                .into());
         }
         if self.pong_timeout <= self.ping_every {
             return Err("--pong-timeout must be longer than --ping-every".into());
@@ -254,6 +289,8 @@ impl LimitsConfig {
             lag_limit: self.lag_limit,
             idle_unload: self.idle_unload,
             max_documents_per_connection: self.max_documents_per_connection,
+            max_connections_per_account: self.max_connections_per_account,
+            max_messages_per_second: self.max_messages_per_second,
         })
     }
 }

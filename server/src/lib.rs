@@ -9,6 +9,7 @@
 //! - `directory`: accounts, organisations, teams, roles, grants, invitations, audit log.
 //! - `http`: pages (askama), the JSON API, health, and the `/sync` WebSocket upgrade.
 //! - `i18n`: German, Danish and English texts (Fluent).
+//! - `metrics`: Prometheus metrics, served on an address of their own.
 //! - `search`: the search index (tantivy): analysis per language, access-filtered queries.
 //! - `secret_files`: `AGORA_*_FILE`: secrets handed over as files (Docker, Kubernetes).
 //! - `statements`: the shape of statement documents.
@@ -27,6 +28,7 @@ pub mod database;
 pub mod directory;
 pub mod http;
 pub mod i18n;
+pub mod metrics;
 pub mod search;
 pub mod secret_files;
 pub mod statements;
@@ -45,6 +47,7 @@ use crate::cluster::{Cluster, ClusterListener};
 use crate::config::ServeConfig;
 use crate::database::{Database, Location};
 use crate::directory::Directory;
+use crate::http::health::Readiness;
 use crate::http::security::WebContext;
 use crate::http::throttle::LoginThrottle;
 use crate::search::indexer::Indexer;
@@ -61,6 +64,8 @@ pub struct AppState {
     pub sync: SyncHub,
     pub web: Arc<WebContext>,
     pub search: SearchIndex,
+    /// Whether `/readyz` says this instance takes traffic.
+    pub readiness: Arc<Readiness>,
 }
 
 /// How long shutdown waits for connections to say goodbye.
@@ -77,6 +82,8 @@ pub struct Server {
     search_is_new: bool,
     /// On PostgreSQL: what the other instances store and change, heard here.
     cluster: Option<ClusterListener>,
+    /// Where `/metrics` is served, if anywhere (bound at open, so a wrong address fails early).
+    metrics: Option<TcpListener>,
 }
 
 /// The search index's folder inside the data folder.
@@ -97,6 +104,12 @@ impl Server {
             Arc::new(SqlStore::new(database)),
             changed.clone(),
         ));
+        let metrics = match config.metrics_listen {
+            Some(address) => Some(TcpListener::bind(address).await.map_err(|error| {
+                anyhow::anyhow!("cannot listen for metrics on {address}: {error}")
+            })?),
+            None => None,
+        };
         let search_folder = config.storage.data.join(SEARCH_FOLDER);
         let (search, search_is_new) = SearchIndex::open(&search_folder)?;
         admin::create_first_admin(&directory, &config.web).await?;
@@ -156,11 +169,13 @@ impl Server {
                 sync,
                 web: Arc::new(web),
                 search,
+                readiness: Arc::default(),
             },
             stop,
             changed,
             search_is_new,
             cluster,
+            metrics,
         })
     }
 
@@ -204,22 +219,29 @@ impl Server {
             documents: self.state.sync.documents.clone(),
             directory: self.state.directory.clone(),
         };
-        tokio::spawn(indexer.run(rebuild, self.stop.clone()));
+        let indexer = tokio::spawn(indexer.run(rebuild, self.stop.clone()));
         if let Some(cluster) = self.cluster {
             tokio::spawn(cluster.run(self.stop.clone()));
         }
+        if let Some(listener) = self.metrics {
+            tracing::info!(address = %listener.local_addr()?, "metrics at /metrics");
+            tokio::spawn(metrics::serve(listener, self.stop.clone()));
+        }
         let stop = self.stop.clone();
+        let readiness = self.state.readiness.clone();
         let app = http::router(self.state.clone())
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        readiness.set(true);
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 shutdown.await;
+                readiness.set(false);
                 stop.cancel();
             })
             .await?;
 
         // Connections close themselves once `stop` is cancelled; every change they delivered
-        // was stored before it was acknowledged, so there is nothing else to flush.
+        // was stored before it was acknowledged.
         let connections = &self.state.sync.connections;
         connections.close();
         if tokio::time::timeout(SHUTDOWN_GRACE, connections.wait())
@@ -227,6 +249,10 @@ impl Server {
             .is_err()
         {
             tracing::warn!("some connections did not close in time");
+        }
+        // The indexer writes what it has gathered before it stops.
+        if tokio::time::timeout(SHUTDOWN_GRACE, indexer).await.is_err() {
+            tracing::warn!("the search index did not finish its last batch in time");
         }
         self.state.store.close().await;
         Ok(())

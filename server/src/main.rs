@@ -1,7 +1,7 @@
 use clap::{CommandFactory, Parser};
 use tokio::net::TcpListener;
 
-use agora_server::config::{Cli, Command};
+use agora_server::config::{Cli, Command, LogFormat};
 
 /// Secret files become variables first, while this is the only thread: changing the environment
 /// while other threads run is undefined behaviour on glibc. Then the runtime starts.
@@ -14,15 +14,19 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn run_command() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
+    let cli = Cli::parse();
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("AGORA_LOG")
                 .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         // Standard output is for what a command prints (a token, say); logs go beside it.
-        .with_writer(std::io::stderr)
-        .init();
-    match Cli::parse().command {
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
+    match cli.command {
         Command::Serve(config) => {
             raise_open_files_limit();
             let listener = TcpListener::bind(config.listen).await?;

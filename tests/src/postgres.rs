@@ -140,7 +140,8 @@ impl TempPostgres {
         self.start_server()
     }
 
-    fn start_server(&self) -> anyhow::Result<()> {
+    /// Starts the server again after `stop`.
+    pub fn start_server(&self) -> anyhow::Result<()> {
         self.run(
             "pg_ctl",
             &[

@@ -44,6 +44,7 @@ error-sign-in-required = Log venligst ind først.
 error-csrf = Formularen er udløbet eller kom ikke fra Agora. Genindlæs siden, og prøv igen.
 error-conflict = Det findes allerede.
 error-too-many-attempts = For mange forsøg. Vent et minut, og prøv igen.
+error-too-many-connections = For mange åbne forbindelser for denne konto. Luk nogle faner, og prøv igen.
 error-internal = Der gik noget galt på serveren. Intet af det, du har skrevet, er gået tabt; prøv igen om lidt.
 error-method = Adressen kan ikke bruges på den måde.
 error-form-too-large = Formularen er for stor.

@@ -44,6 +44,7 @@ error-sign-in-required = Bitte melden Sie sich zuerst an.
 error-csrf = Dieses Formular ist abgelaufen oder stammt nicht von Agora. Bitte laden Sie die Seite neu und versuchen Sie es noch einmal.
 error-conflict = Das gibt es bereits.
 error-too-many-attempts = Zu viele Versuche. Bitte warten Sie eine Minute und versuchen Sie es dann erneut.
+error-too-many-connections = Zu viele offene Verbindungen für dieses Konto. Bitte schließen Sie einige Tabs und versuchen Sie es erneut.
 error-internal = Auf dem Server ist etwas schiefgegangen. Ihre Eingaben sind nicht verloren; bitte versuchen Sie es gleich noch einmal.
 error-method = Diese Adresse lässt sich so nicht verwenden.
 error-form-too-large = Das Formular ist zu groß.

@@ -44,6 +44,7 @@ error-sign-in-required = Please sign in first.
 error-csrf = This form has expired or did not come from Agora. Please reload the page and try again.
 error-conflict = This already exists.
 error-too-many-attempts = Too many attempts. Please wait a minute and try again.
+error-too-many-connections = Too many open connections for this account. Please close some tabs and try again.
 error-internal = Something went wrong on the server. Nothing you entered was lost; please try again shortly.
 error-method = This address cannot be used this way.
 error-form-too-large = The form is too large.

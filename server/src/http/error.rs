@@ -28,6 +28,9 @@ pub enum HttpError {
     Conflict,
     #[error("too many attempts")]
     TooManyRequests { retry_after_secs: u64 },
+    /// The account has as many `/sync` connections open as it may.
+    #[error("too many open connections")]
+    TooManyConnections,
     /// Anything else; the text goes to the log only.
     #[error("internal error: {0}")]
     Internal(String),
@@ -49,7 +52,9 @@ impl HttpError {
             Self::CsrfRefused => StatusCode::FORBIDDEN,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict => StatusCode::CONFLICT,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests { .. } | Self::TooManyConnections => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -63,6 +68,7 @@ impl HttpError {
             Self::Invalid(key) => key,
             Self::Conflict => "error-conflict",
             Self::TooManyRequests { .. } => "error-too-many-attempts",
+            Self::TooManyConnections => "error-too-many-connections",
             Self::Internal(_) => "error-internal",
         }
     }

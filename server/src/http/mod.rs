@@ -6,19 +6,19 @@
 //! - `security`: security headers, same-origin checks, cookies, error pages.
 //! - `throttle`: sign-in rate limits.
 //! - `error`: the one error type; internal detail never reaches a response.
+//! - `health`: `/healthz` and `/readyz`.
 //! - `pages`: server-rendered pages (askama); `api`: JSON; `sync_upgrade`: `/sync`.
 
 pub mod api;
 pub mod context;
 pub mod error;
+pub mod health;
 pub mod pages;
 pub mod route_book;
 pub mod security;
 pub mod sync_upgrade;
 pub mod throttle;
 
-use axum::extract::State;
-use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -34,7 +34,8 @@ use crate::AppState;
 /// Every route, in one table.
 fn route_book() -> RouteBook {
     RouteBook::default()
-        .get("/healthz", get(healthz))
+        .get("/healthz", get(health::healthz))
+        .get("/readyz", get(health::readyz))
         .get("/static/agora.css", get(pages::stylesheet))
         .get("/app/{*path}", get(crate::web_client::serve))
         .get("/sync", get(sync_upgrade::sync))
@@ -137,15 +138,4 @@ pub fn router(state: AppState) -> Router {
 
 async fn not_found() -> Response {
     error::HttpError::NotFound.into_response()
-}
-
-/// Healthy when the database answers.
-async fn healthz(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
-        Ok(()) => "ok\n".into_response(),
-        Err(error) => {
-            tracing::error!(%error, "health check: the database does not answer");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
-        }
-    }
 }

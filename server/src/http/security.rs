@@ -125,7 +125,7 @@ pub async fn anonymous_cookie(
         && jar.get(ANON_COOKIE).is_none()
         && !request.uri().path().starts_with("/api/")
         && !request.uri().path().starts_with("/static/")
-        && !matches!(request.uri().path(), "/sync" | "/healthz");
+        && !matches!(request.uri().path(), "/sync" | "/healthz" | "/readyz");
     if !needs_cookie {
         return next.run(request).await;
     }

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use super::error::HttpError;
 use super::security::request_origin_allowed;
 use crate::auth::{authenticate, Accept};
+use crate::metrics::{metrics, Limit};
 use crate::AppState;
 
 /// Bytes each connection reads into at a time. The WebSocket library allocates this buffer up
@@ -29,10 +30,21 @@ pub async fn sync(
         Err(error) => return HttpError::from(error).into_response(),
     };
     let hub = state.sync.clone();
+    let account = principal.account.account_id;
+    let Some(admitted) = hub
+        .per_account
+        .admit(account, hub.limits.max_connections_per_account)
+    else {
+        metrics().count_refusal(Limit::ConnectionsPerAccount);
+        return HttpError::TooManyConnections.into_response();
+    };
     let limit = hub.limits.max_frame_bytes;
     upgrade
         .read_buffer_size(READ_BUFFER_BYTES)
         .max_message_size(limit)
         .max_frame_size(limit)
-        .on_upgrade(move |socket| crate::sync::serve_connection(socket, hub, principal))
+        .on_upgrade(move |socket| async move {
+            crate::sync::serve_connection(socket, hub, principal).await;
+            drop(admitted);
+        })
 }

@@ -73,7 +73,14 @@ impl Indexer {
         loop {
             let ids = tokio::select! {
                 ids = self.changed.take() => ids,
-                () = stop.cancelled() => return,
+                () = stop.cancelled() => {
+                    // What was gathered is written before the server stops.
+                    let ids = self.changed.take_now();
+                    if !ids.is_empty() {
+                        self.write(&ids).await;
+                    }
+                    return;
+                }
             };
             tokio::time::sleep(GATHER).await;
             let mut ids = ids;

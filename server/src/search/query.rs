@@ -73,6 +73,16 @@ pub struct Results {
 
 impl SearchIndex {
     pub fn search(&self, request: &SearchRequest<'_>) -> Result<Results, IndexError> {
+        let started = std::time::Instant::now();
+        let results = self.run_search(request);
+        let metrics = crate::metrics::metrics();
+        metrics
+            .search_seconds
+            .observe(crate::metrics::seconds_since(started));
+        results
+    }
+
+    fn run_search(&self, request: &SearchRequest<'_>) -> Result<Results, IndexError> {
         if request.readable.is_empty() || request.text.trim().is_empty() {
             return Ok(Results::default());
         }

@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::registry::DocumentRegistry;
 use super::{close_code, SyncLimits};
+use crate::metrics::{metrics, seconds_since, GaugeGuard};
 use crate::store::{Seq, Store};
 
 /// A connection's number, unique in this process.
@@ -163,6 +164,7 @@ impl DocumentActor {
         registry: DocumentRegistry,
         generation: u64,
     ) {
+        let _counted = GaugeGuard::new(&metrics().open_documents);
         if !self.load().await {
             // The store did not answer: nothing is decided about the document. The next command
             // starts a new actor that tries again; whoever is waiting now reconnects and retries.
@@ -210,7 +212,10 @@ impl DocumentActor {
                     Err(_) => break,
                 }
             }
-            if !self.handle_batch(batch).await {
+            let started = Instant::now();
+            let handled = self.handle_batch(batch).await;
+            metrics().sync_batch_seconds.observe(seconds_since(started));
+            if !handled {
                 registry.remove(self.id, generation);
                 break;
             }
@@ -428,7 +433,10 @@ impl DocumentActor {
     async fn store_new_changes(&mut self) -> Result<(), crate::store::StoreError> {
         let heads = self.doc.get_heads();
         let changes = self.doc.save_after(&self.stored_heads);
+        let started = Instant::now();
         let seq = self.store.append(self.id, &changes).await?;
+        metrics().log_appends.inc();
+        metrics().log_append_seconds.observe(seconds_since(started));
         if seq == self.read_through + 1 {
             self.read_through = seq;
         }

@@ -2,6 +2,7 @@
 //! that owns the socket's sending half, pings, and closes with a reason when asked.
 
 use std::collections::{HashMap, HashSet};
+use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -17,9 +18,11 @@ use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use super::actor::{ConnectionId, DocumentCommand, Kick, PeerLink};
+use super::admission::MessageRate;
 use super::{close_code, SyncHub};
 use crate::auth::Principal;
 use crate::directory::{AccessChange, DocRole};
+use crate::metrics::{metrics, Direction, GaugeGuard, Limit};
 
 mod access;
 
@@ -40,6 +43,7 @@ enum Ending {
 /// server shuts down.
 pub async fn serve_connection(socket: WebSocket, hub: SyncHub, principal: Principal) {
     let _tracked = hub.connections.token();
+    let _counted = GaugeGuard::new(&metrics().connections);
     let connection = NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed);
     let (sink, mut stream) = socket.split();
     let (outbox, outbox_rx) = mpsc::channel(hub.limits.send_queue);
@@ -110,6 +114,9 @@ struct Reader<'a> {
 impl Reader<'_> {
     async fn read_all(&mut self, stream: &mut SplitStream<WebSocket>) -> Ending {
         let limits = &self.hub.limits;
+        let rate = MessageRate::new(
+            NonZeroU32::new(limits.max_messages_per_second).unwrap_or(NonZeroU32::MIN),
+        );
         let join_deadline = tokio::time::Instant::now() + limits.join_timeout;
         loop {
             let next = if self.peer.is_none() {
@@ -148,6 +155,17 @@ impl Reader<'_> {
             // peer's next change is judged by its new role.
             if let Err(ending) = self.apply_pending_access_changes().await {
                 return ending;
+            }
+            metrics().count_message(Direction::In);
+            if !rate.allow() {
+                metrics().count_refusal(Limit::MessagesPerSecond);
+                return refused(
+                    format!(
+                        "you sent more than {} messages per second; slow down, then reconnect",
+                        limits.max_messages_per_second
+                    ),
+                    close_code::TRY_AGAIN_LATER,
+                );
             }
             let message = match decode(&frame) {
                 Ok(message) => message,
@@ -272,6 +290,7 @@ impl Reader<'_> {
         };
         if !self.documents.contains(&id) {
             if self.documents.len() >= self.hub.limits.max_documents_per_connection {
+                metrics().count_refusal(Limit::DocumentsPerConnection);
                 return Err(refused(
                     format!(
                         "this connection has {} documents open, the most allowed",
@@ -364,7 +383,7 @@ async fn write_loop(
                 let Some(frame) = frame else { break (close_code::NORMAL, String::new()) };
                 // A peer that does not read for the whole lag limit is gone for our purposes.
                 match tokio::time::timeout(limits.lag_limit, sink.send(Frame::Binary(frame.into()))).await {
-                    Ok(Ok(())) => {}
+                    Ok(Ok(())) => metrics().count_message(Direction::Out),
                     Ok(Err(_)) => break (close_code::NORMAL, String::new()),
                     Err(_) => {
                         kick.kick("you did not read your messages; reconnect to resync");

@@ -5,6 +5,7 @@
 //! stores every accepted change before any peer hears of it, and sends each peer what it lacks.
 
 mod actor;
+mod admission;
 mod connection;
 mod registry;
 
@@ -16,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use actor::DocumentCommand;
+pub use admission::{AccountConnections, Admitted};
 pub use connection::serve_connection;
 pub use registry::DocumentRegistry;
 
@@ -54,6 +56,10 @@ pub struct SyncLimits {
     pub idle_unload: Duration,
     /// Documents one connection may have open at once.
     pub max_documents_per_connection: usize,
+    /// Connections one account may have open at once.
+    pub max_connections_per_account: usize,
+    /// Messages per second one connection may send on average.
+    pub max_messages_per_second: u32,
 }
 
 /// Everything a connection needs, shared by all of them.
@@ -71,6 +77,8 @@ pub struct SyncHub {
     pub shutdown: CancellationToken,
     /// Tracks connection tasks so shutdown can wait for them.
     pub connections: TaskTracker,
+    /// Open connections per account, against `max_connections_per_account`.
+    pub per_account: Arc<AccountConnections>,
 }
 
 impl SyncHub {
@@ -92,6 +100,7 @@ impl SyncHub {
             storage_id,
             shutdown,
             connections: TaskTracker::new(),
+            per_account: Arc::default(),
         }
     }
 }

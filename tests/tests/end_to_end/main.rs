@@ -9,6 +9,7 @@
 //! - `browser_editing`: co-writing in headless chromium
 //! - `search`: search through pages, API and command line
 //! - `store_backends`, `cluster`: SQLite and PostgreSQL alike; several instances on PostgreSQL
+//! - `operations`: metrics, health and readiness, JSON logs, limits
 
 mod access_changes;
 mod accounts;
@@ -19,6 +20,7 @@ mod crash;
 mod find_again;
 mod hostile_input;
 mod npm_interop;
+mod operations;
 mod organisations_apart;
 mod peer_faults;
 mod permission_matrix;
