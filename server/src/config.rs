@@ -242,7 +242,7 @@ pub struct LimitsConfig {
     pub max_documents_per_connection: usize,
 
     /// `/sync` connections one account may have open at once on this instance.
-    #[arg(long, env = "AGORA_MAX_CONNECTIONS_PER_ACCOUNT", default_value_t = 32)]
+    #[arg(long, env = "AGORA_MAX_CONNECTIONS_PER_ACCOUNT", default_value_t = 256)]
     pub max_connections_per_account: usize,
 
     /// Messages per second one connection may send on average; bursts of four seconds' worth

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::Duration;
 
 use agora_server::config::{Cli, Command, ServeConfig};
@@ -10,6 +11,8 @@ use clap::Parser;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+
+use crate::postgres::TempPostgres;
 
 /// The account every test server is provisioned with: a member of its own organisation, with an
 /// API token that the sync URLs carry.
@@ -65,6 +68,8 @@ pub struct TestServer {
     data: PathBuf,
     stop: CancellationToken,
     task: JoinHandle<anyhow::Result<()>>,
+    /// The server's own PostgreSQL under `AGORA_TEST_POSTGRES`.
+    postgres: Option<Arc<TempPostgres>>,
 }
 
 /// A serve configuration as the command line would give it.
@@ -98,20 +103,38 @@ impl TestServer {
 
     /// Starts a server on a given address (to come back on the same port after a restart).
     pub async fn start_on(addr: &str, data: &Path, extra: &[&str]) -> Self {
-        Self::launch(addr, data, extra, true).await
+        Self::launch(addr, data, extra, true, None).await
     }
 
     /// Starts a server on a data folder without provisioning the tester: a new installation
     /// with no account (its `token` is empty).
     pub async fn start_empty(data: &Path) -> Self {
-        Self::launch("127.0.0.1:0", data, &[], false).await
+        Self::launch("127.0.0.1:0", data, &[], false, None).await
     }
 
-    async fn launch(addr: &str, data: &Path, extra: &[&str], provision: bool) -> Self {
+    async fn launch(
+        addr: &str,
+        data: &Path,
+        extra: &[&str],
+        provision: bool,
+        postgres: Option<Arc<TempPostgres>>,
+    ) -> Self {
         let listener = TcpListener::bind(addr).await.expect("bind a loopback port");
         let addr = listener.local_addr().expect("local address");
         let stop = CancellationToken::new();
-        let config = serve_config(data, extra);
+        // `AGORA_TEST_POSTGRES=1` runs the in-process servers on a PostgreSQL of their own
+        // instead of SQLite, so the suite can be run against either.
+        let postgres = postgres.or_else(|| {
+            let wanted = std::env::var_os("AGORA_TEST_POSTGRES").is_some()
+                && !extra.contains(&"--database-url");
+            wanted.then(|| Arc::new(TempPostgres::start().expect("start PostgreSQL")))
+        });
+        let url = postgres.as_ref().map(|postgres| postgres.app_url());
+        let mut extra = extra.to_vec();
+        if let Some(url) = &url {
+            extra.extend(["--database-url", url.as_str()]);
+        }
+        let config = serve_config(data, &extra);
         let server = agora_server::Server::open(&config)
             .await
             .expect("open the server");
@@ -130,6 +153,7 @@ impl TestServer {
             data: data.to_owned(),
             stop,
             task,
+            postgres,
         }
     }
 
@@ -154,9 +178,9 @@ impl TestServer {
 
     /// Stops the server and starts a new one on the same port and data folder.
     pub async fn restart(self) -> Self {
-        let (addr, data) = (self.addr, self.data.clone());
+        let (addr, data, postgres) = (self.addr, self.data.clone(), self.postgres.clone());
         self.stop().await;
-        Self::start_on(&addr.to_string(), &data, &[]).await
+        Self::launch(&addr.to_string(), &data, &[], true, postgres).await
     }
 }
 

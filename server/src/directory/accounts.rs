@@ -170,11 +170,13 @@ impl Directory {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("delete from login_session where account_id = $1 and session_hash is not $2")
-            .bind(id)
-            .bind(keep_session)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "delete from login_session where account_id = $1 and session_hash is distinct from $2",
+        )
+        .bind(id)
+        .bind(keep_session)
+        .execute(&mut *tx)
+        .await?;
         self.commit_and_announce(tx, &[AccessChange::Account(id)])
             .await?;
         Ok(())

@@ -284,10 +284,11 @@ impl Directory {
         let rows: Vec<GrantRow> = sqlx::query_as(
             "select g.grant_id, g.role, g.account_id, g.team_id,
                         coalesce(a.display_name || ' <' || a.email || '>', t.name) as label,
-                        g.account_id is not null and not exists (
+                        case when g.account_id is not null and not exists (
                             select 1 from membership m
                             where m.account_id = g.account_id
-                              and m.organisation_id = d.organisation_id) as external
+                              and m.organisation_id = d.organisation_id) then 1 else 0 end
+                            as external
                  from document_grant g
                  join document_info d on d.document_id = g.document_id
                  left join account a on a.account_id = g.account_id

@@ -1,6 +1,7 @@
 //! Three `agora` processes on one real PostgreSQL, with clients spread over them: they edit the
 //! same documents and converge; an instance killed with SIGKILL and a PostgreSQL restart lose
-//! nothing; a cut notification link is caught up by sequence.
+//! nothing; a cut notification link is caught up by sequence. Access changes and search reach
+//! across instances.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -9,9 +10,11 @@ use agora_client::{Client, ClientOptions, DocHandle};
 use agora_server::database::{Database, Location, Synchronous};
 use agora_server::directory::Directory;
 use agora_tests::editing::{random_edit, rng};
+use agora_tests::people::{Cast, Role};
 use agora_tests::postgres::{TempPostgres, APP_ROLE};
+use agora_tests::raw_peer::Received;
 use agora_tests::server::{free_port, provision_tester, sync_url_with_token};
-use agora_tests::ServerProcess;
+use agora_tests::{RawPeer, ServerProcess, TestServer};
 use automerge::ChangeHash;
 use tokio_util::sync::CancellationToken;
 
@@ -301,4 +304,95 @@ async fn a_cut_notification_link_is_caught_up_by_sequence() {
     writer_client.close().await;
     reader_client.close().await;
     cluster.stop().await;
+}
+
+/// Two instances in this process on one PostgreSQL, with the test cast on them.
+async fn pair_with_cast() -> (
+    TempPostgres,
+    Vec<tempfile::TempDir>,
+    TestServer,
+    TestServer,
+    Cast,
+) {
+    let postgres = TempPostgres::start().expect("start PostgreSQL");
+    let url = postgres.app_url();
+    let folders = vec![tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let one = TestServer::start_with(folders[0].path(), &["--database-url", &url]).await;
+    let other = TestServer::start_with(folders[1].path(), &["--database-url", &url]).await;
+    let cast = Cast::assemble(&one).await;
+    (postgres, folders, one, other, cast)
+}
+
+/// A grant revoked through one instance closes the document for a reader on another at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revocation_on_one_instance_reaches_a_reader_on_another() {
+    let (_postgres, _folders, one, other, cast) = pair_with_cast().await;
+    let mut reader = RawPeer::joined(&cast.sync_url(&other, Role::Reader)).await;
+    let mut doc = automerge::Automerge::new();
+    reader
+        .sync_doc(cast.statement, &mut doc, &mut automerge::sync::State::new())
+        .await;
+    assert_eq!(agora_tests::editing::text_of(&doc), cast.statement_text);
+
+    let info = one
+        .state
+        .directory
+        .document_info(cast.statement)
+        .await
+        .unwrap()
+        .unwrap();
+    one.state
+        .directory
+        .revoke_grant(&info, cast.reader_grant, &cast.person(Role::Owner).account)
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match reader.recv_within(left).await {
+            Received::Message(agora_schema::Message::Sync(_)) => continue,
+            Received::Message(agora_schema::Message::DocUnavailable { document_id, .. }) => {
+                assert_eq!(document_id, cast.statement);
+                break;
+            }
+            other => panic!("expected doc-unavailable on the other instance, got {other:?}"),
+        }
+    }
+    one.stop().await;
+    other.stop().await;
+}
+
+/// Each instance keeps its own search index, fed from the shared log: what is written through
+/// one instance is found through the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_through_one_instance_is_found_through_another() {
+    let (_postgres, _folders, one, other, cast) = pair_with_cast().await;
+    let owner = cast.client(&one, Role::Owner).await;
+    let handle = owner.find(cast.statement).await.unwrap();
+    handle
+        .append_text("\nDie Nachtwache dokumentiert jede Übergabe.")
+        .unwrap();
+    handle.wait_synced(SETTLE).await.unwrap();
+
+    let search = format!("http://{}/api/search?q=Nachtwache", other.addr);
+    let token = cast.person(Role::Reader).token.clone();
+    agora_tests::eventually("the other instance finds the edit", SETTLE, || {
+        let (search, token) = (search.clone(), token.clone());
+        async move {
+            let found = reqwest::Client::new()
+                .get(&search)
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            found.contains(&cast.statement.to_string())
+        }
+    })
+    .await;
+    owner.close().await;
+    one.stop().await;
+    other.stop().await;
 }

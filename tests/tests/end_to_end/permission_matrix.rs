@@ -59,6 +59,7 @@ fn rows() -> Vec<Row> {
     use Body::{Form, Json, None};
     vec![
         row("GET", "/healthz", None, EVERYONE),
+        row("GET", "/readyz", None, EVERYONE),
         row("GET", "/static/agora.css", None, EVERYONE),
         row("GET", "/app/{*path}", None, EVERYONE),
         row("GET", "/sync", None, SIGNED_IN),
