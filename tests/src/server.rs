@@ -287,7 +287,18 @@ impl ServerProcess {
 
     /// Starts `agora serve` for a tester provisioned already (in a shared database, say).
     pub async fn start_with_token(port: u16, data: &Path, extra: &[&str], token: &str) -> Self {
-        Self::spawn(&agora_binary(), port, data, extra, token.to_owned()).await
+        Self::start_binary_with_token(&agora_binary(), port, data, extra, token).await
+    }
+
+    /// Like `start_with_token`, with a given `agora` binary.
+    pub async fn start_binary_with_token(
+        binary: &Path,
+        port: u16,
+        data: &Path,
+        extra: &[&str],
+        token: &str,
+    ) -> Self {
+        Self::spawn(binary, port, data, extra, token.to_owned()).await
     }
 
     async fn spawn(binary: &Path, port: u16, data: &Path, extra: &[&str], token: String) -> Self {

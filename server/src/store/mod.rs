@@ -1,8 +1,12 @@
-//! Durable storage of documents, behind one interface that each database backend implements.
+//! Durable storage of documents, behind the `Store` interface.
 //!
 //! The database is the source of truth: a document is a snapshot plus the chunks appended after
-//! it. Every call can fail and says so; callers decide what a failure means for their peers.
-//! `WatchedStore` wraps a backend and marks every document whose content changed.
+//! it, each chunk numbered in its document's log. Every call can fail and says so; callers
+//! decide what a failure means for their peers.
+//!
+//! Layout:
+//! - `sql`: the store on the database (SQLite or PostgreSQL, the same queries).
+//! - `watched`: wraps a store and marks every document whose content changed.
 
 mod sql;
 mod watched;

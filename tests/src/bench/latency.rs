@@ -50,27 +50,44 @@ struct Seen {
     at: Instant,
 }
 
+/// The columns of a row that `measure` returns.
+pub const COLUMNS: [&str; 10] = [
+    "readers",
+    "edit → each reader p50 (ms)",
+    "p99 (ms)",
+    "max (ms)",
+    "edit → last reader p50 (ms)",
+    "p99 (ms)",
+    "server CPU (cores)",
+    "bench CPU (cores)",
+    "readers opened in (s)",
+    "server RSS with readers",
+];
+
+/// What the workload was, for a table's title.
+pub fn describe(options: &LatencyOptions) -> String {
+    format!(
+        "one writer, {} edits/s, {} measured edits after {} warm-up, N readers on their own connections",
+        options.rate, options.edits, options.warmup
+    )
+}
+
 pub async fn run(server: &BenchServer, options: &LatencyOptions) -> anyhow::Result<()> {
     let mut table = Table::new(
-        &format!(
-            "Edit → remote latency (one writer, {} edits/s, {} measured edits after {} warm-up, N readers on their own connections)",
-            options.rate, options.edits, options.warmup
-        ),
-        &[
-            "readers",
-            "edit → each reader p50 (ms)",
-            "p99 (ms)",
-            "max (ms)",
-            "edit → last reader p50 (ms)",
-            "p99 (ms)",
-            "server CPU (cores)",
-            "bench CPU (cores)",
-            "readers opened in (s)",
-            "server RSS with readers",
-        ],
+        &format!("Edit → remote latency ({})", describe(options)),
+        &COLUMNS,
     );
+    let url = server.sync_url();
     for &readers in &options.clients {
-        let row = match measure(server, readers, options).await {
+        let row = match measure(
+            &url,
+            std::slice::from_ref(&url),
+            Some(server),
+            readers,
+            options,
+        )
+        .await
+        {
             Ok(row) => row,
             Err(error) => {
                 let mut row = vec![format!("{readers}: failed: {error:#}")];
@@ -84,13 +101,16 @@ pub async fn run(server: &BenchServer, options: &LatencyOptions) -> anyhow::Resu
     Ok(())
 }
 
-async fn measure(
-    server: &BenchServer,
+/// One row: a writer on `writer_url`, `readers` readers spread over `reader_urls` (one service's
+/// instances); CPU and memory of `server` when it is the only process serving.
+pub async fn measure(
+    writer_url: &str,
+    reader_urls: &[String],
+    server: Option<&BenchServer>,
     readers: usize,
     options: &LatencyOptions,
 ) -> anyhow::Result<Vec<String>> {
-    let url = server.sync_url();
-    let writer = Client::connect_with(&url, bench_client_options()).await?;
+    let writer = Client::connect_with(writer_url, bench_client_options()).await?;
     let doc = writer.create().await?;
     doc.append_text("Latenz: ")?;
     doc.wait_synced(SYNC_TIMEOUT).await?;
@@ -100,14 +120,14 @@ async fn measure(
     };
 
     let open_deadline = Duration::from_secs(60) + Duration::from_millis(50) * readers as u32;
-    let opened = open_readers(&url, readers, &[target], open_deadline).await;
+    let opened = open_readers(reader_urls, readers, &[target], open_deadline).await;
     if let Some(why) = opened.shortfall(open_deadline) {
         let open = opened.readers.len();
         close_all(opened.readers.into_iter().map(|r| r.client).collect()).await;
         writer.close().await;
         anyhow::bail!("{open} of {readers} readers opened: {why}");
     }
-    let server_rss = server.memory()?.rss_kib;
+    let server_rss = server.map(BenchServer::memory).transpose()?;
 
     let total = options.warmup + options.edits;
     let interval = Duration::from_secs_f64(1.0 / options.rate.max(0.1));
@@ -123,8 +143,8 @@ async fn measure(
         .collect();
 
     // Where the time goes: the server's CPU and the clients' (this process) over the run.
-    let (server_cpu, bench_cpu, run_start) =
-        (server.cpu_time()?, CpuTime::of_self()?, Instant::now());
+    let server_cpu = server.map(BenchServer::cpu_time).transpose()?;
+    let (bench_cpu, run_start) = (CpuTime::of_self()?, Instant::now());
     let mut sent: Vec<(ChangeHash, Instant)> = Vec::with_capacity(total);
     let mut ticks = tokio::time::interval(interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -144,7 +164,12 @@ async fn measure(
     }
     drop(last_tx);
     let run_time = run_start.elapsed();
-    let server_cores = server.cpu_time()?.cores_since(server_cpu, run_time);
+    let server_cores = match (server, server_cpu) {
+        (Some(server), Some(before)) => {
+            format!("{:.2}", server.cpu_time()?.cores_since(before, run_time))
+        }
+        _ => "—".to_owned(),
+    };
     let bench_cores = CpuTime::of_self()?.cores_since(bench_cpu, run_time);
     let latencies = match_latencies(&sent, &seen_by_reader, options.warmup).map_err(|error| {
         // Tells a lost delivery (the reader still lacks the edit) from a missed wake-up.
@@ -177,10 +202,10 @@ async fn measure(
         ms(each.last().copied().unwrap_or_default()),
         ms(percentile(&last, 50.0)),
         ms(percentile(&last, 99.0)),
-        format!("{server_cores:.2}"),
+        server_cores,
         format!("{bench_cores:.2}"),
         secs(opened.elapsed),
-        mib(server_rss),
+        server_rss.map_or("—".to_owned(), |memory| mib(memory.rss_kib)),
     ])
 }
 

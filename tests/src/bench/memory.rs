@@ -47,7 +47,13 @@ pub async fn run(server: &BenchServer, options: &MemoryOptions) -> anyhow::Resul
 
     let deadline =
         Duration::from_secs(120) + Duration::from_millis(20) * options.connections as u32;
-    let opened = open_readers(&server.sync_url(), options.connections, &targets, deadline).await;
+    let opened = open_readers(
+        &[server.sync_url()],
+        options.connections,
+        &targets,
+        deadline,
+    )
+    .await;
     tokio::time::sleep(SETTLE).await;
     let connected = server.memory()?;
     let client = Memory::of_self()?;

@@ -9,11 +9,13 @@
 //! - `open`: opening many connections with bounded concurrency and a deadline, closing them.
 //! - `report`: percentiles and markdown tables.
 //! - `latency`: edit → remote latency, one writer and N readers of one document.
+//! - `cluster`: the same across instances on one PostgreSQL, beside one instance of each backend.
 //! - `replay`: the `automerge-paper` trace through the server, then a cold load.
 //! - `memory`: server memory with thousands of idle connections over many documents.
 //! - `search`: Agora's search index beside SQLite FTS5 and PostgreSQL full-text search on the
 //!   shared corpus: indexing, size, query latency and relevance.
 
+pub mod cluster;
 pub mod latency;
 pub mod machine;
 pub mod memory;

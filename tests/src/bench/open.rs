@@ -54,10 +54,11 @@ pub fn bench_client_options() -> ClientOptions {
     }
 }
 
-/// Opens `count` connections, connection i with `targets[i % targets.len()]`, each until its
-/// heads equal the target's; stops starting new ones at `deadline`.
+/// Opens `count` connections, connection i to `urls[i % urls.len()]` (the instances of one
+/// service) with `targets[i % targets.len()]`, each until its heads equal the target's; stops
+/// starting new ones at `deadline`.
 pub async fn open_readers(
-    url: &str,
+    urls: &[String],
     count: usize,
     targets: &[Target],
     deadline: Duration,
@@ -71,12 +72,12 @@ pub async fn open_readers(
         unfinished: 0,
         elapsed: Duration::ZERO,
     };
-    if targets.is_empty() {
+    if targets.is_empty() || urls.is_empty() {
         opened.unfinished = count;
         return opened;
     }
     let mut attempts = stream::iter(0..count)
-        .map(|i| open_reader(url, targets[i % targets.len()].clone()))
+        .map(|i| open_reader(&urls[i % urls.len()], targets[i % targets.len()].clone()))
         .buffer_unordered(OPEN_CONCURRENCY);
     let mut finished = 0;
     while finished < count {

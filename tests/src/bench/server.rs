@@ -39,6 +39,8 @@ pub struct BenchServer {
     /// data folder below goes: fields drop in declaration order.
     process: Option<ServerProcess>,
     data: tempfile::TempDir,
+    /// The account's token when it was provisioned elsewhere (in a shared database).
+    token: Option<String>,
 }
 
 impl BenchServer {
@@ -54,6 +56,30 @@ impl BenchServer {
             port: free_port(),
             process: None,
             data,
+            token: None,
+        };
+        server.start_again().await;
+        Ok(server)
+    }
+
+    /// Starts an instance for an account provisioned already, e.g. one of several instances
+    /// on one PostgreSQL (`extra` names it with `--database-url`).
+    pub async fn start_with_token(
+        binary: &Path,
+        extra: &[String],
+        token: &str,
+    ) -> anyhow::Result<Self> {
+        let data = tempfile::Builder::new()
+            .prefix("agora-bench-")
+            .tempdir()
+            .context("create a temporary data folder")?;
+        let mut server = Self {
+            binary: binary.to_owned(),
+            extra: extra.to_vec(),
+            port: free_port(),
+            process: None,
+            data,
+            token: Some(token.to_owned()),
         };
         server.start_again().await;
         Ok(server)
@@ -70,8 +96,13 @@ impl BenchServer {
             "1000000",
         ];
         extra.extend(self.extra.iter().map(String::as_str));
-        let process =
-            ServerProcess::start_binary(&self.binary, self.port, self.data.path(), &extra).await;
+        let (binary, port, data) = (&self.binary, self.port, self.data.path());
+        let process = match &self.token {
+            Some(token) => {
+                ServerProcess::start_binary_with_token(binary, port, data, &extra, token).await
+            }
+            None => ServerProcess::start_binary(binary, port, data, &extra).await,
+        };
         self.process = Some(process);
     }
 

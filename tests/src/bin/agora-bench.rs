@@ -6,12 +6,14 @@
 //! cargo run --release -p agora-tests --bin agora-bench -- latency --clients 1,10
 //! cargo run --release -p agora-tests --bin agora-bench -- memory --connections 500 --documents 50
 //! cargo run --release -p agora-tests --bin agora-bench -- search
+//! cargo run --release -p agora-tests --bin agora-bench -- cluster --clients 1,10,100
 //! ```
 //!
 //! Run on demand only, never from the tests: the workloads take minutes and the machine.
 
 use std::path::PathBuf;
 
+use agora_tests::bench::cluster::{self, ClusterOptions};
 use agora_tests::bench::latency::LatencyOptions;
 use agora_tests::bench::memory::MemoryOptions;
 use agora_tests::bench::replay::ReplayOptions;
@@ -45,6 +47,8 @@ enum What {
     Memory(MemoryOptions),
     /// The three in sequence.
     All(AllOptions),
+    /// Edit → remote latency across several instances on one PostgreSQL.
+    Cluster(ClusterOptions),
     /// Agora's search index beside SQLite FTS5 and PostgreSQL full-text search on the shared
     /// corpus (no server process: the engines themselves).
     Search(SearchOptions),
@@ -79,6 +83,9 @@ async fn main() -> anyhow::Result<()> {
         None => release_server_binary()?,
     };
     println!("{}", machine::header(&binary, &cli.server_args));
+    if let What::Cluster(options) = &cli.what {
+        return cluster::run(&binary, &cli.server_args, options).await;
+    }
 
     // A fresh server (and data folder) per workload, so none sees another's documents.
     let (run_latency, run_replay, run_memory) = match cli.what {
@@ -86,7 +93,7 @@ async fn main() -> anyhow::Result<()> {
         What::Replay(options) => (None, Some(options), None),
         What::Memory(options) => (None, None, Some(options)),
         What::All(all) => (Some(all.latency), Some(all.replay), Some(all.memory)),
-        What::Search(_) => unreachable!("answered above"),
+        What::Search(_) | What::Cluster(_) => unreachable!("answered above"),
     };
     if let Some(options) = run_latency {
         let server = BenchServer::start(&binary, &cli.server_args).await?;
