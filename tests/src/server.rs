@@ -53,6 +53,20 @@ pub async fn provision_tester(directory: &agora_server::directory::Directory) ->
         .1
 }
 
+/// Provisions the tester in a PostgreSQL database that instances will share, and returns a new
+/// token for them.
+pub async fn provision_tester_in(database_url: &str) -> String {
+    use agora_server::database::{Database, Location, Synchronous};
+    let scratch = tempfile::tempdir().expect("a scratch folder");
+    let location = Location::new(scratch.path(), Some(database_url), Synchronous::Full);
+    let database = Database::open(&location)
+        .await
+        .expect("open the shared database");
+    let token = provision_tester(&agora_server::directory::Directory::new(&database)).await;
+    database.close().await;
+    token
+}
+
 /// A WebSocket URL with an API token, as scripts and the npm client connect.
 pub fn sync_url_with_token(addr: SocketAddr, token: &str) -> String {
     format!("ws://{addr}/sync?token={token}")

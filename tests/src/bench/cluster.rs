@@ -4,15 +4,13 @@
 
 use std::path::Path;
 
-use agora_server::database::{Database, Location, Synchronous};
-use agora_server::directory::Directory;
 use clap::Args;
 
 use super::latency::{self, LatencyOptions};
 use super::report::Table;
 use super::BenchServer;
 use crate::postgres::TempPostgres;
-use crate::server::provision_tester;
+use crate::server::provision_tester_in;
 
 #[derive(Debug, Clone, Args)]
 pub struct ClusterOptions {
@@ -54,7 +52,7 @@ pub async fn run(
 
     let postgres = TempPostgres::start()?;
     let database_url = postgres.app_url();
-    let token = provision(&database_url).await?;
+    let token = provision_tester_in(&database_url).await;
     let mut args = server_args.to_vec();
     args.extend(["--database-url".to_owned(), database_url]);
     let mut instances = Vec::new();
@@ -102,14 +100,4 @@ async fn measure_rows(
         }
         table.row(row);
     }
-}
-
-/// The bench's account in the shared database, and its token.
-async fn provision(database_url: &str) -> anyhow::Result<String> {
-    let scratch = tempfile::tempdir()?;
-    let location = Location::new(scratch.path(), Some(database_url), Synchronous::Full);
-    let database = Database::open(&location).await?;
-    let token = provision_tester(&Directory::new(&database)).await;
-    database.close().await;
-    Ok(token)
 }

@@ -46,20 +46,7 @@ pub struct BenchServer {
 impl BenchServer {
     /// Starts the server on a free loopback port with an empty data folder.
     pub async fn start(binary: &Path, extra: &[String]) -> anyhow::Result<Self> {
-        let data = tempfile::Builder::new()
-            .prefix("agora-bench-")
-            .tempdir()
-            .context("create a temporary data folder")?;
-        let mut server = Self {
-            binary: binary.to_owned(),
-            extra: extra.to_vec(),
-            port: free_port(),
-            process: None,
-            data,
-            token: None,
-        };
-        server.start_again().await;
-        Ok(server)
+        Self::launch(binary, extra, None).await
     }
 
     /// Starts an instance for an account provisioned already, e.g. one of several instances
@@ -68,6 +55,14 @@ impl BenchServer {
         binary: &Path,
         extra: &[String],
         token: &str,
+    ) -> anyhow::Result<Self> {
+        Self::launch(binary, extra, Some(token.to_owned())).await
+    }
+
+    async fn launch(
+        binary: &Path,
+        extra: &[String],
+        token: Option<String>,
     ) -> anyhow::Result<Self> {
         let data = tempfile::Builder::new()
             .prefix("agora-bench-")
@@ -79,7 +74,7 @@ impl BenchServer {
             port: free_port(),
             process: None,
             data,
-            token: Some(token.to_owned()),
+            token,
         };
         server.start_again().await;
         Ok(server)

@@ -17,7 +17,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 const WAIT: Duration = Duration::from_secs(5);
 
 /// Waits for the next message that is not a sync message.
-async fn next_non_sync(peer: &mut RawPeer) -> Received {
+pub async fn next_non_sync(peer: &mut RawPeer) -> Received {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());

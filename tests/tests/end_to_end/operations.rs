@@ -7,10 +7,8 @@ use std::time::Duration;
 
 use agora_client::Client;
 use agora_schema::{DocumentId, Message};
-use agora_server::database::{Database, Location, Synchronous};
-use agora_server::directory::Directory;
 use agora_tests::postgres::TempPostgres;
-use agora_tests::server::{agora_binary, free_port, provision_tester};
+use agora_tests::server::{agora_binary, free_port, provision_tester_in};
 use agora_tests::{RawPeer, ServerProcess, TestServer};
 
 const SETTLE: Duration = Duration::from_secs(30);
@@ -84,16 +82,7 @@ async fn metrics_count_connections_documents_appends_messages_and_searches() {
 async fn health_and_readiness_follow_the_database() {
     let postgres = TempPostgres::start().expect("start PostgreSQL");
     let url = postgres.app_url();
-    let scratch = tempfile::tempdir().unwrap();
-    let database = Database::open(&Location::new(
-        scratch.path(),
-        Some(&url),
-        Synchronous::Full,
-    ))
-    .await
-    .unwrap();
-    let token = provision_tester(&Directory::new(&database)).await;
-    database.close().await;
+    let token = provision_tester_in(&url).await;
     let data = tempfile::tempdir().unwrap();
     let server = ServerProcess::start_with_token(
         free_port(),
