@@ -9,9 +9,11 @@
 //! - `browser_editing`: co-writing in headless chromium
 //! - `search`: search through pages, API and command line
 //! - `store_backends`, `cluster`: SQLite and PostgreSQL alike; several instances on PostgreSQL
+//! - `backup`: `agora backup` and `agora restore` while clients type, across both databases
 
 mod access_changes;
 mod accounts;
+mod backup;
 mod browser_editing;
 mod cluster;
 mod convergence;
