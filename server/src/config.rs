@@ -47,6 +47,28 @@ pub enum Command {
     Admin(AdminCommand),
     /// Rebuild the search index from the stored documents (with the server stopped).
     Reindex(Storage),
+    /// Copy the whole database into a new SQLite file (also while the server runs).
+    Backup(BackupArgs),
+    /// Fill a new, empty database from a backup file (with the server stopped).
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The backup file to write; it must not exist yet.
+    #[arg(long)]
+    pub to: PathBuf,
+    #[command(flatten)]
+    pub storage: Storage,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// A file that `agora backup` wrote, from SQLite or from PostgreSQL.
+    #[arg(long)]
+    pub from: PathBuf,
+    #[command(flatten)]
+    pub storage: Storage,
 }
 
 #[derive(Debug, Subcommand)]

@@ -11,6 +11,7 @@ use std::sync::Once;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyPool, ConnectOptions, Executor};
 
@@ -68,6 +69,16 @@ const POSTGRES_CONNECTIONS: u32 = 16;
 /// A writer waits this long for SQLite's lock under a burst rather than failing.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Each backend's schema as this binary knows it; backups are SQLite files of the first.
+pub static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../schema/migrations/sqlite");
+pub static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../schema/migrations/postgres");
+
+/// Makes sqlx's `Any` driver know SQLite and PostgreSQL; needed once, before any `Any` pool.
+pub fn install_drivers() {
+    static DRIVERS: Once = Once::new();
+    DRIVERS.call_once(sqlx::any::install_default_drivers);
+}
+
 /// The database's connection pool and which backend it is. Cheap to clone.
 #[derive(Clone)]
 pub struct Database {
@@ -78,8 +89,7 @@ pub struct Database {
 impl Database {
     /// Connects (creating SQLite's file and folder if needed) and brings the schema up to date.
     pub async fn open(location: &Location) -> Result<Self, StoreError> {
-        static DRIVERS: Once = Once::new();
-        DRIVERS.call_once(sqlx::any::install_default_drivers);
+        install_drivers();
         let pool = match location {
             Location::Sqlite {
                 folder,
@@ -110,9 +120,7 @@ impl Database {
                     })
                     .connect_with(AnyConnectOptions::from_url(&url)?)
                     .await?;
-                sqlx::migrate!("../schema/migrations/sqlite")
-                    .run(&pool)
-                    .await?;
+                SQLITE_MIGRATIONS.run(&pool).await?;
                 pool
             }
             Location::Postgres { url } => {
@@ -124,9 +132,7 @@ impl Database {
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options)
                     .await?;
-                sqlx::migrate!("../schema/migrations/postgres")
-                    .run(&pool)
-                    .await?;
+                POSTGRES_MIGRATIONS.run(&pool).await?;
                 pool
             }
         };

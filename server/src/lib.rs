@@ -4,6 +4,7 @@
 //! - `config`: the command line and `AGORA_*` environment, validated at start-up.
 //! - `admin`: `agora admin …`: accounts, organisations and tokens from the command line.
 //! - `auth`: who is asking: session cookie or API token.
+//! - `backup`: `agora backup` and `agora restore`: the whole database in one SQLite file.
 //! - `cluster`: several instances on one PostgreSQL: changes and access notices between them.
 //! - `database`: the SQL database (SQLite in the data folder, or PostgreSQL) and its migrations.
 //! - `directory`: accounts, organisations, teams, roles, grants, invitations, audit log.
@@ -22,6 +23,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod backup;
 pub mod cluster;
 pub mod config;
 pub mod database;

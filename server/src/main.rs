@@ -34,6 +34,8 @@ async fn run_command() -> anyhow::Result<()> {
         }
         Command::Admin(command) => agora_server::admin::run(command).await,
         Command::Reindex(storage) => agora_server::search::reindex::run(&storage).await,
+        Command::Backup(args) => agora_server::backup::backup(args).await,
+        Command::Restore(args) => agora_server::backup::restore(args).await,
     }
 }
 

@@ -100,7 +100,9 @@ pub fn serve_config(data: &Path, extra: &[&str]) -> ServeConfig {
         .command
     {
         Command::Serve(config) => config,
-        Command::Admin(_) | Command::Reindex(_) => unreachable!("`agora serve` parses as Serve"),
+        Command::Admin(_) | Command::Reindex(_) | Command::Backup(_) | Command::Restore(_) => {
+            unreachable!("`agora serve` parses as Serve")
+        }
     }
 }
 

@@ -10,9 +10,11 @@
 //! - `search`: search through pages, API and command line
 //! - `store_backends`, `cluster`: SQLite and PostgreSQL alike; several instances on PostgreSQL
 //! - `operations`: metrics, health and readiness, JSON logs, limits
+//! - `backup`: `agora backup` and `agora restore` while clients type, across both databases
 
 mod access_changes;
 mod accounts;
+mod backup;
 mod browser_editing;
 mod cluster;
 mod convergence;
