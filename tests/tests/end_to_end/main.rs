@@ -1,7 +1,8 @@
 //! End-to-end tests against real `agora` processes, real clients and a real browser, linked
 //! into one test binary so that the suite builds and links once.
 //!
-//! - `protocol_faults`, `peer_faults`: bad input and misbehaving peers on `/sync`
+//! - `protocol_faults`, `peer_faults`, `fuzz_connection`: bad input and misbehaving peers on
+//!   `/sync`, the last as property tests over arbitrary frames
 //! - `convergence`, `trace_replay`, `find_again`, `crash`: editing together and surviving restarts
 //! - `npm_interop`: the official npm client against the server
 //! - `permission_matrix`, `sync_permissions`, `access_changes`, `organisations_apart`,
@@ -20,6 +21,7 @@ mod cluster;
 mod convergence;
 mod crash;
 mod find_again;
+mod fuzz_connection;
 mod hostile_input;
 mod npm_interop;
 mod operations;
