@@ -4,7 +4,9 @@
 //!
 //! Layout:
 //! - `machine`: the header line with the facts a reader needs to compare figures.
-//! - `server`: the server under measurement: the release binary, its port and data folder.
+//! - `server`: the server under measurement: the release binary (or the Node server), its port
+//!   and data folder.
+//! - `node`: the official Node sync server as the server under measurement.
 //! - `process`: resident memory and CPU time of a process, from `/proc`.
 //! - `open`: opening many connections with bounded concurrency and a deadline, closing them.
 //! - `report`: percentiles and markdown tables.
@@ -19,6 +21,7 @@ pub mod cluster;
 pub mod latency;
 pub mod machine;
 pub mod memory;
+pub mod node;
 pub mod open;
 pub mod process;
 pub mod replay;
@@ -26,4 +29,4 @@ pub mod report;
 pub mod search;
 pub mod server;
 
-pub use server::{release_server_binary, BenchServer};
+pub use server::{release_server_binary, BenchServer, ServerKind};

@@ -54,7 +54,7 @@ pub async fn run(server: &mut BenchServer, options: &ReplayOptions) -> anyhow::R
     server.stop().await?;
     let on_disk = server.data_size()?;
     let restart = Instant::now();
-    server.start_again().await;
+    server.start_again().await?;
     let healthy = restart.elapsed();
     let idle = server.memory()?;
 

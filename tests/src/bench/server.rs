@@ -1,11 +1,13 @@
-//! The server under measurement: the release `agora` binary in a child process on a loopback
-//! port with a fresh data folder, so its memory and CPU time can be read from `/proc/<pid>` and
-//! its CPU is not shared with the clients' bookkeeping inside one process.
+//! The server under measurement: the release `agora` binary, or the official Node sync server,
+//! in a child process on a loopback port with a fresh data folder, so its memory and CPU time
+//! can be read from `/proc/<pid>` and its CPU is not shared with the clients' bookkeeping inside
+//! one process.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
+use super::node::NodeProcess;
 use super::process::{CpuTime, Memory};
 use crate::server::{free_port, ServerProcess};
 
@@ -30,14 +32,38 @@ pub fn release_server_binary() -> anyhow::Result<PathBuf> {
     Ok(binary)
 }
 
+/// Which server a workload measures; both get the same clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ServerKind {
+    /// The release `agora` binary.
+    Agora,
+    /// `@automerge/automerge-repo` 2.5.6's sync server in Node (`tests/npm`).
+    Node,
+}
+
+impl ServerKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Agora => "Agora",
+            Self::Node => "Node automerge-repo 2.5.6",
+        }
+    }
+}
+
+enum Running {
+    Agora(ServerProcess),
+    Node(NodeProcess),
+}
+
 pub struct BenchServer {
+    kind: ServerKind,
     binary: PathBuf,
     /// Extra `agora serve` options, e.g. `--sqlite-synchronous=normal`.
     extra: Vec<String>,
     port: u16,
     /// `None` between `stop` and `start_again`. Killed when dropped (kill_on_drop), before the
     /// data folder below goes: fields drop in declaration order.
-    process: Option<ServerProcess>,
+    process: Option<Running>,
     data: tempfile::TempDir,
     /// The account's token when it was provisioned elsewhere (in a shared database).
     token: Option<String>,
@@ -46,7 +72,16 @@ pub struct BenchServer {
 impl BenchServer {
     /// Starts the server on a free loopback port with an empty data folder.
     pub async fn start(binary: &Path, extra: &[String]) -> anyhow::Result<Self> {
-        Self::launch(binary, extra, None).await
+        Self::launch(ServerKind::Agora, binary, extra, None).await
+    }
+
+    /// Starts a server of `kind` (the Agora options in `extra` do not apply to Node's).
+    pub async fn start_kind(
+        kind: ServerKind,
+        binary: &Path,
+        extra: &[String],
+    ) -> anyhow::Result<Self> {
+        Self::launch(kind, binary, extra, None).await
     }
 
     /// Starts an instance for an account provisioned already, e.g. one of several instances
@@ -56,10 +91,11 @@ impl BenchServer {
         extra: &[String],
         token: &str,
     ) -> anyhow::Result<Self> {
-        Self::launch(binary, extra, Some(token.to_owned())).await
+        Self::launch(ServerKind::Agora, binary, extra, Some(token.to_owned())).await
     }
 
     async fn launch(
+        kind: ServerKind,
         binary: &Path,
         extra: &[String],
         token: Option<String>,
@@ -69,6 +105,7 @@ impl BenchServer {
             .tempdir()
             .context("create a temporary data folder")?;
         let mut server = Self {
+            kind,
             binary: binary.to_owned(),
             extra: extra.to_vec(),
             port: free_port(),
@@ -76,12 +113,17 @@ impl BenchServer {
             data,
             token,
         };
-        server.start_again().await;
+        server.start_again().await?;
         Ok(server)
     }
 
     /// Starts the server on the same port and data folder (after `stop`).
-    pub async fn start_again(&mut self) {
+    pub async fn start_again(&mut self) -> anyhow::Result<()> {
+        if self.kind == ServerKind::Node {
+            let node = NodeProcess::start(self.port, self.data.path()).await?;
+            self.process = Some(Running::Node(node));
+            return Ok(());
+        }
         // The bench's thousands of clients all sign in as one account, and send as fast as
         // they can: the limits for people do not apply to them.
         let mut extra: Vec<&str> = vec![
@@ -98,26 +140,35 @@ impl BenchServer {
             }
             None => ServerProcess::start_binary(binary, port, data, &extra).await,
         };
-        self.process = Some(process);
+        self.process = Some(Running::Agora(process));
+        Ok(())
+    }
+
+    pub fn kind(&self) -> ServerKind {
+        self.kind
     }
 
     /// SIGTERM and wait for a clean exit.
     pub async fn stop(&mut self) -> anyhow::Result<()> {
-        if let Some(process) = self.process.take() {
-            let status = process.terminate().await;
-            if !status.success() {
-                bail!("the agora server exited with {status} after SIGTERM");
+        match self.process.take() {
+            Some(Running::Agora(process)) => {
+                let status = process.terminate().await;
+                if !status.success() {
+                    bail!("the agora server exited with {status} after SIGTERM");
+                }
             }
+            Some(Running::Node(node)) => node.terminate().await?,
+            None => {}
         }
         Ok(())
     }
 
-    /// The sync endpoint with the provisioned account's token.
+    /// The sync endpoint (for Agora with the provisioned account's token).
     pub fn sync_url(&self) -> String {
-        self.process
-            .as_ref()
-            .map(ServerProcess::sync_url)
-            .expect("the bench server is running")
+        match self.process.as_ref().expect("the bench server is running") {
+            Running::Agora(process) => process.sync_url(),
+            Running::Node(_) => format!("ws://127.0.0.1:{}/sync", self.port),
+        }
     }
 
     pub fn memory(&self) -> anyhow::Result<Memory> {
@@ -129,10 +180,12 @@ impl BenchServer {
     }
 
     fn pid(&self) -> anyhow::Result<u32> {
-        self.process
-            .as_ref()
-            .and_then(ServerProcess::pid)
-            .context("the agora server is not running")
+        let pid = match self.process.as_ref() {
+            Some(Running::Agora(process)) => process.pid(),
+            Some(Running::Node(node)) => node.pid(),
+            None => None,
+        };
+        pid.context("the server is not running")
     }
 
     /// Bytes the data folder takes on disk (file lengths, summed).

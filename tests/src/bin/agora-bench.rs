@@ -4,6 +4,7 @@
 //! cargo build --release -p agora-server
 //! cargo run --release -p agora-tests --bin agora-bench -- all
 //! cargo run --release -p agora-tests --bin agora-bench -- latency --clients 1,10
+//! cargo run --release -p agora-tests --bin agora-bench -- --servers agora,node all
 //! cargo run --release -p agora-tests --bin agora-bench -- memory --connections 500 --documents 50
 //! cargo run --release -p agora-tests --bin agora-bench -- search
 //! cargo run --release -p agora-tests --bin agora-bench -- cluster --clients 1,10,100
@@ -18,7 +19,9 @@ use agora_tests::bench::latency::LatencyOptions;
 use agora_tests::bench::memory::MemoryOptions;
 use agora_tests::bench::replay::ReplayOptions;
 use agora_tests::bench::search::{self, SearchOptions};
-use agora_tests::bench::{latency, machine, memory, release_server_binary, replay, BenchServer};
+use agora_tests::bench::{
+    latency, machine, memory, release_server_binary, replay, BenchServer, ServerKind,
+};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -33,6 +36,10 @@ struct Cli {
     /// An extra `agora serve` option, repeatable, e.g. `--server-arg=--sqlite-synchronous=normal`.
     #[arg(long = "server-arg", allow_hyphen_values = true)]
     server_args: Vec<String>,
+    /// The servers to measure, each with the same clients and workloads: `agora`, `node` (the
+    /// official automerge-repo sync server from `tests/npm`), or both, e.g. `agora,node`.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "agora")]
+    servers: Vec<ServerKind>,
     #[command(subcommand)]
     what: What,
 }
@@ -95,17 +102,24 @@ async fn main() -> anyhow::Result<()> {
         What::All(all) => (Some(all.latency), Some(all.replay), Some(all.memory)),
         What::Search(_) | What::Cluster(_) => unreachable!("answered above"),
     };
+    let start = |kind| BenchServer::start_kind(kind, &binary, &cli.server_args);
     if let Some(options) = run_latency {
-        let server = BenchServer::start(&binary, &cli.server_args).await?;
-        latency::run(&server, &options).await?;
+        for &kind in &cli.servers {
+            println!("\n#### Server: {}", kind.name());
+            latency::run(&start(kind).await?, &options).await?;
+        }
     }
     if let Some(options) = run_replay {
-        let mut server = BenchServer::start(&binary, &cli.server_args).await?;
-        replay::run(&mut server, &options).await?;
+        for &kind in &cli.servers {
+            println!("\n#### Server: {}", kind.name());
+            replay::run(&mut start(kind).await?, &options).await?;
+        }
     }
     if let Some(options) = run_memory {
-        let server = BenchServer::start(&binary, &cli.server_args).await?;
-        memory::run(&server, &options).await?;
+        for &kind in &cli.servers {
+            println!("\n#### Server: {}", kind.name());
+            memory::run(&start(kind).await?, &options).await?;
+        }
     }
     Ok(())
 }
