@@ -377,8 +377,10 @@ async fn write_loop(
                 let _ = tokio::time::timeout(FAREWELL_TIMEOUT, sink.send(Frame::Binary(farewell.into()))).await;
                 break (code, reason);
             }
-            _ = done.cancelled() => break (close_code::NORMAL, String::new()),
+            // Before `done`: at shutdown the reader ends too, and the peer must still hear
+            // "going away" (so it reconnects), not a normal close.
             _ = hub.shutdown.cancelled() => break (close_code::GOING_AWAY, "the server is shutting down".to_owned()),
+            _ = done.cancelled() => break (close_code::NORMAL, String::new()),
             frame = outbox.recv() => {
                 let Some(frame) = frame else { break (close_code::NORMAL, String::new()) };
                 // A peer that does not read for the whole lag limit is gone for our purposes.
