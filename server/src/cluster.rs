@@ -1,6 +1,6 @@
 //! Several instances on one PostgreSQL database, behind one load balancer.
 //!
-//! Every append notifies `document-id:seq` on [`CHUNK_CHANNEL`], and every access change its
+//! Every append notifies `document-id:seq:instance` on [`CHUNK_CHANNEL`], and every access change its
 //! notice on [`ACCESS_CHANNEL`], in the transaction that makes it. This task listens on one
 //! connection of its own and hands both on: an open document reads the log from its last
 //! sequence and syncs its peers, the search index rereads the document, and open connections
@@ -20,7 +20,7 @@ use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use tokio_util::sync::CancellationToken;
 
 use crate::directory::{now_ms, AccessChange, Directory, ACCESS_CHANNEL};
-use crate::metrics::{metrics, Channel, ChannelLabel};
+use crate::metrics::{metrics, Channel};
 use crate::store::{ChangedDocuments, Seq, Store, CHUNK_CHANNEL};
 use crate::sync::DocumentRegistry;
 
@@ -34,6 +34,9 @@ const RETRY_MOST: Duration = Duration::from_secs(5);
 
 /// Whom the notices concern on this instance.
 pub struct Cluster {
+    /// This instance's tag in chunk notices ([`crate::store::SqlStore::instance`]): its own
+    /// appends are known here already.
+    pub instance: String,
     pub documents: DocumentRegistry,
     pub directory: Directory,
     pub store: Arc<dyn Store>,
@@ -103,26 +106,19 @@ impl ClusterListener {
     }
 
     fn handle(&self, channel: &str, payload: &str) {
-        let notices = &metrics().cluster_notices;
         if channel == CHUNK_CHANNEL {
-            notices
-                .get_or_create(&ChannelLabel {
-                    channel: Channel::Chunk,
-                })
-                .inc();
+            metrics().count_notice(Channel::Chunk);
             match parse_chunk(payload) {
-                Some((id, seq)) => {
+                // This instance's own append: its actor and its indexer know of it already.
+                Some((_, _, from)) if from == self.cluster.instance => {}
+                Some((id, seq, _)) => {
                     self.cluster.documents.tell_stored(id, Some(seq));
                     self.cluster.changed.mark(id);
                 }
                 None => tracing::warn!(payload, "a chunk notice that makes no sense"),
             }
         } else if channel == ACCESS_CHANNEL {
-            notices
-                .get_or_create(&ChannelLabel {
-                    channel: Channel::Access,
-                })
-                .inc();
+            metrics().count_notice(Channel::Access);
             match payload.parse::<AccessChange>() {
                 Ok(change) => self.cluster.directory.announce_here(change),
                 Err(error) => tracing::warn!(%error, "an access notice that makes no sense"),
@@ -152,7 +148,9 @@ impl ClusterListener {
     }
 }
 
-fn parse_chunk(payload: &str) -> Option<(DocumentId, Seq)> {
-    let (id, seq) = payload.split_once(':')?;
-    Some((id.parse().ok()?, seq.parse().ok()?))
+/// `document-id:seq:instance`.
+fn parse_chunk(payload: &str) -> Option<(DocumentId, Seq, &str)> {
+    let mut parts = payload.splitn(3, ':');
+    let (id, seq, from) = (parts.next()?, parts.next()?, parts.next()?);
+    Some((id.parse().ok()?, seq.parse().ok()?, from))
 }

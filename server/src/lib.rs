@@ -102,10 +102,9 @@ impl Server {
         let database = Database::open(&location).await?;
         let directory = Directory::new(&database);
         let changed = Arc::new(ChangedDocuments::default());
-        let store: Arc<dyn Store> = Arc::new(WatchedStore::new(
-            Arc::new(SqlStore::new(database)),
-            changed.clone(),
-        ));
+        let sql = SqlStore::new(database);
+        let instance = sql.instance().to_owned();
+        let store: Arc<dyn Store> = Arc::new(WatchedStore::new(Arc::new(sql), changed.clone()));
         let metrics = match config.metrics_listen {
             Some(address) => Some(TcpListener::bind(address).await.map_err(|error| {
                 anyhow::anyhow!("cannot listen for metrics on {address}: {error}")
@@ -156,6 +155,7 @@ impl Server {
             Location::Sqlite { .. } => None,
             Location::Postgres { url } => {
                 let cluster = Cluster {
+                    instance,
                     documents: sync.documents.clone(),
                     directory: directory.clone(),
                     store: store.clone(),

@@ -64,8 +64,11 @@ pub struct Metrics {
     pub connections: Gauge,
     /// Documents held in memory by an actor.
     pub open_documents: Gauge,
-    /// Protocol messages read from and written to peers.
-    pub sync_messages: Family<DirectionLabel, Counter>,
+    /// Protocol messages read from and written to peers. Each labelled counter is looked up
+    /// once, here, not on every message.
+    sync_messages: Family<DirectionLabel, Counter>,
+    messages_in: Counter,
+    messages_out: Counter,
     /// Chunks appended to the change log, and how long each append took to be durable.
     pub log_appends: Counter,
     pub log_append_seconds: Histogram,
@@ -73,7 +76,9 @@ pub struct Metrics {
     pub sync_batch_seconds: Histogram,
     pub search_seconds: Histogram,
     /// Notices heard from other instances, and catch-ups after the link to them was lost.
-    pub cluster_notices: Family<ChannelLabel, Counter>,
+    cluster_notices: Family<ChannelLabel, Counter>,
+    chunk_notices: Counter,
+    access_notices: Counter,
     pub cluster_catch_ups: Counter,
     /// Requests and connections refused because a limit was reached.
     pub refused: Family<LimitLabel, Counter>,
@@ -88,15 +93,33 @@ fn latency_buckets() -> impl Iterator<Item = f64> {
 impl Metrics {
     fn new() -> Self {
         let mut registry = Registry::with_prefix("agora");
+        let sync_messages = Family::<DirectionLabel, Counter>::default();
+        let counter = |direction| {
+            sync_messages
+                .get_or_create(&DirectionLabel { direction })
+                .clone()
+        };
+        let (messages_in, messages_out) = (counter(Direction::In), counter(Direction::Out));
+        let cluster_notices = Family::<ChannelLabel, Counter>::default();
+        let counter = |channel| {
+            cluster_notices
+                .get_or_create(&ChannelLabel { channel })
+                .clone()
+        };
+        let (chunk_notices, access_notices) = (counter(Channel::Chunk), counter(Channel::Access));
         let metrics = Self {
             connections: Gauge::default(),
             open_documents: Gauge::default(),
-            sync_messages: Family::default(),
+            sync_messages,
+            messages_in,
+            messages_out,
             log_appends: Counter::default(),
             log_append_seconds: Histogram::new(latency_buckets()),
             sync_batch_seconds: Histogram::new(latency_buckets()),
             search_seconds: Histogram::new(latency_buckets()),
-            cluster_notices: Family::default(),
+            cluster_notices,
+            chunk_notices,
+            access_notices,
             cluster_catch_ups: Counter::default(),
             refused: Family::default(),
             registry: Registry::default(),
@@ -166,9 +189,17 @@ impl Metrics {
     }
 
     pub fn count_message(&self, direction: Direction) {
-        self.sync_messages
-            .get_or_create(&DirectionLabel { direction })
-            .inc();
+        match direction {
+            Direction::In => self.messages_in.inc(),
+            Direction::Out => self.messages_out.inc(),
+        };
+    }
+
+    pub fn count_notice(&self, channel: Channel) {
+        match channel {
+            Channel::Chunk => self.chunk_notices.inc(),
+            Channel::Access => self.access_notices.inc(),
+        };
     }
 
     pub fn count_refusal(&self, limit: Limit) {

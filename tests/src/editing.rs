@@ -97,3 +97,8 @@ pub fn text_of(doc: &Automerge) -> String {
         .and_then(|text| doc.text(&text).ok())
         .unwrap_or_default()
 }
+
+/// The hash of every change a document holds.
+pub fn change_hashes(doc: &Automerge) -> std::collections::HashSet<automerge::ChangeHash> {
+    doc.get_changes(&[]).iter().map(|c| c.hash()).collect()
+}

@@ -370,16 +370,20 @@ impl ServerProcess {
 
     /// SIGTERM, then wait for a clean exit.
     pub async fn terminate(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().expect("running process");
-        let _ = std::process::Command::new("kill")
-            .arg("-TERM")
-            .arg(pid.to_string())
-            .status();
+        send_sigterm(self.child.id().expect("running process"));
         tokio::time::timeout(Duration::from_secs(20), self.child.wait())
             .await
             .expect("agora exits after SIGTERM")
             .expect("exit status")
     }
+}
+
+/// Asks a child process to stop, as `docker stop` or an operator would.
+pub fn send_sigterm(pid: u32) {
+    let _ = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status();
 }
 
 /// True when `GET /healthz` answers 200.

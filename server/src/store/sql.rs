@@ -2,8 +2,8 @@
 //!
 //! Appends to one document are ordered by the document row: bumping its `last_seq` is the
 //! first write of every append and holds the row's lock until commit. On PostgreSQL the append
-//! also notifies `(document id, sequence)` on [`CHUNK_CHANNEL`], delivered on commit, so the other
-//! instances read the new chunk from the log.
+//! also notifies `document-id:seq:instance` on [`CHUNK_CHANNEL`], delivered on commit, so the
+//! other instances read the new chunk from the log.
 
 use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -15,17 +15,27 @@ use sqlx::Row;
 use super::{Seq, Store, StoreError, StoredDocument};
 use crate::database::{Backend, Database};
 
-/// The PostgreSQL channel that announces appended chunks as `document-id:seq`.
+/// The PostgreSQL channel that announces appended chunks as `document-id:seq:instance`.
 pub const CHUNK_CHANNEL: &str = "agora_chunk";
 
 #[derive(Clone)]
 pub struct SqlStore {
     db: Database,
+    /// Names this store in its chunk notices, so that its own instance can skip them.
+    instance: String,
 }
 
 impl SqlStore {
     pub fn new(db: Database) -> Self {
-        Self { db }
+        Self {
+            db,
+            instance: format!("{:016x}", rand::random::<u64>()),
+        }
+    }
+
+    /// The tag this store's chunk notices carry.
+    pub fn instance(&self) -> &str {
+        &self.instance
     }
 
     pub fn database(&self) -> &Database {
@@ -105,7 +115,7 @@ impl Store for SqlStore {
         if self.db.backend() == Backend::Postgres {
             sqlx::query("select pg_notify($1, $2)")
                 .bind(CHUNK_CHANNEL)
-                .bind(format!("{key}:{seq}"))
+                .bind(format!("{key}:{seq}:{}", self.instance))
                 .execute(&mut *tx)
                 .await?;
         }

@@ -11,6 +11,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::data::repository_root;
+use crate::server::send_sigterm;
 
 /// How long the server may take to load its storage and listen.
 const STARTUP: Duration = Duration::from_secs(30);
@@ -62,10 +63,7 @@ impl NodeProcess {
     /// SIGTERM (the script flushes its storage and exits), then wait.
     pub async fn terminate(mut self) -> anyhow::Result<()> {
         if let Some(pid) = self.child.id() {
-            let _ = std::process::Command::new("kill")
-                .arg("-TERM")
-                .arg(pid.to_string())
-                .status();
+            send_sigterm(pid);
         }
         tokio::time::timeout(Duration::from_secs(20), self.child.wait())
             .await

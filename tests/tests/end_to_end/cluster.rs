@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use agora_client::{Client, ClientOptions, DocHandle};
-use agora_tests::editing::{random_edit, rng};
+use agora_tests::editing::{change_hashes, random_edit, rng};
 use agora_tests::people::{Cast, Role};
 use agora_tests::postgres::{TempPostgres, APP_ROLE};
 use agora_tests::raw_peer::Received;
@@ -81,7 +81,7 @@ impl Cluster {
 }
 
 fn all_changes(handle: &DocHandle) -> HashSet<ChangeHash> {
-    handle.with_doc(|doc| doc.get_changes(&[]).iter().map(|c| c.hash()).collect())
+    handle.with_doc(change_hashes)
 }
 
 /// Every client holds the same heads and text.

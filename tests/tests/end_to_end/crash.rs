@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use agora_client::{Client, ClientOptions, DocHandle};
-use agora_tests::editing::{random_edit, rng};
+use agora_tests::editing::{change_hashes, random_edit, rng};
 use agora_tests::server::free_port;
 use agora_tests::ServerProcess;
 use automerge::ChangeHash;
@@ -47,7 +47,7 @@ fn received_from_others(handle: &DocHandle) -> HashSet<ChangeHash> {
 }
 
 fn all_changes(handle: &DocHandle) -> HashSet<ChangeHash> {
-    handle.with_doc(|doc| doc.get_changes(&[]).iter().map(|c| c.hash()).collect())
+    handle.with_doc(change_hashes)
 }
 
 /// Fetches the document from a server that none of the editing clients can reach.
