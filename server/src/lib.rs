@@ -63,7 +63,7 @@ use agora_schema::PeerId;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub directory: Directory,
-    pub sync: SyncHub,
+    pub sync: Arc<SyncHub>,
     pub web: Arc<WebContext>,
     pub search: SearchIndex,
     /// Whether `/readyz` says this instance takes traffic.
@@ -143,14 +143,14 @@ impl Server {
             ),
         };
         let stop = CancellationToken::new();
-        let sync = SyncHub::new(
+        let sync = Arc::new(SyncHub::new(
             store.clone(),
             directory.clone(),
             limits,
             PeerId::new(server_peer),
             storage_id,
             stop.clone(),
-        );
+        ));
         let cluster = match &location {
             Location::Sqlite { .. } => None,
             Location::Postgres { url } => {

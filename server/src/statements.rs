@@ -7,10 +7,8 @@
 use agora_schema::DocumentId;
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ObjType, ReadDoc, TextEncoding, ROOT};
-use tokio::sync::oneshot;
 
 use crate::directory::{Account, DirectoryError, DocumentInfo, NewDocument, OrganisationId};
-use crate::sync::DocumentCommand;
 use crate::AppState;
 
 /// The automerge bytes of a new statement.
@@ -60,17 +58,7 @@ pub async fn create(
 
 /// The document's text as the server holds it, split into paragraphs; empty when it has none.
 pub async fn paragraphs(state: &AppState, id: DocumentId) -> Vec<String> {
-    let (reply, saved) = oneshot::channel();
-    state
-        .sync
-        .documents
-        .dispatch(id, DocumentCommand::Save { reply })
-        .await;
-    let Ok(Some(bytes)) = saved.await else {
-        return Vec::new();
-    };
-    tokio::task::spawn_blocking(move || {
-        let doc = Automerge::load(&bytes).ok()?;
+    let read = state.sync.documents.read(id, |doc| {
         let (_, text) = doc.get(ROOT, "text").ok()??;
         let text = doc.text(&text).ok()?;
         Some(
@@ -80,9 +68,6 @@ pub async fn paragraphs(state: &AppState, id: DocumentId) -> Vec<String> {
                 .map(str::to_owned)
                 .collect(),
         )
-    })
-    .await
-    .ok()
-    .flatten()
-    .unwrap_or_default()
+    });
+    read.await.flatten().unwrap_or_default()
 }

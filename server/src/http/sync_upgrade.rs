@@ -11,10 +11,11 @@ use crate::auth::{authenticate, Accept};
 use crate::metrics::{metrics, Limit};
 use crate::AppState;
 
-/// Bytes each connection reads into at a time. The WebSocket library allocates this buffer up
-/// front for every connection (128 KiB by default), which dominated the memory of idle peers;
-/// larger frames still arrive whole, in more reads.
-const READ_BUFFER_BYTES: usize = 8 * 1024;
+/// Bytes each connection reads into at a time. The WebSocket library allocates and fills this
+/// buffer up front for every connection and keeps it (128 KiB by default), so it is most of an
+/// idle peer's memory. A sync message while typing is a few hundred bytes; a larger frame gets
+/// a buffer of its own size and arrives whole, in more reads.
+const READ_BUFFER_BYTES: usize = 1024;
 
 pub async fn sync(
     State(state): State<AppState>,
@@ -44,7 +45,9 @@ pub async fn sync(
         .max_message_size(limit)
         .max_frame_size(limit)
         .on_upgrade(move |socket| async move {
-            crate::sync::serve_connection(socket, hub, principal).await;
+            // Boxed, so the connection's state is one allocation of its own size and not also
+            // laid out again inside the upgrade task's future.
+            Box::pin(crate::sync::serve_connection(socket, hub, principal)).await;
             drop(admitted);
         })
 }

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use agora_schema::DocumentId;
-use automerge::Automerge;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
@@ -158,13 +157,9 @@ impl Indexer {
     async fn read(&self, id: DocumentId) -> Option<Entry> {
         let info = self.directory.document_info(id).await.ok()??;
         let people = self.directory.document_people(id).await.ok()?;
-        let bytes = self.documents.save(id).await?;
-        tokio::task::spawn_blocking(move || {
-            let doc = Automerge::load(&bytes).ok()?;
-            Some(Entry::new(&info, &people, &doc))
-        })
-        .await
-        .ok()?
+        self.documents
+            .read(id, move |doc| Entry::new(&info, &people, doc))
+            .await
     }
 }
 

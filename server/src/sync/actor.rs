@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use agora_schema::{encode, DocumentId, DocumentMessage, EphemeralMessage, Message, PeerId};
 use automerge::sync::{self, SyncDoc};
 use automerge::{Automerge, ChangeHash, ReadDoc, TextEncoding};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::registry::DocumentRegistry;
@@ -89,11 +89,17 @@ pub enum DocumentCommand {
     CatchUp {
         seq: Option<Seq>,
     },
-    /// The document as the server holds it, once everything received so far is stored.
-    Save {
-        reply: oneshot::Sender<Option<Vec<u8>>>,
+    /// Reads the document as the server holds it, once everything received so far is stored
+    /// (`None`: it has no changes, or cannot be read). The reader runs on the live document, so
+    /// nothing is saved and loaded again: for a long history that would cost far more time and
+    /// memory than the read itself.
+    Read {
+        read: DocumentRead,
     },
 }
+
+/// What a `Read` runs on the document.
+pub type DocumentRead = Box<dyn FnOnce(Option<&Automerge>) + Send>;
 
 struct Peer {
     link: PeerLink,
@@ -175,9 +181,7 @@ impl DocumentActor {
                     DocumentCommand::Sync { from, .. } => from
                         .kick
                         .kick("the server cannot read the document right now; reconnect"),
-                    DocumentCommand::Save { reply } => {
-                        let _ = reply.send(None);
-                    }
+                    DocumentCommand::Read { read } => read(None),
                     _ => {}
                 }
             }
@@ -280,7 +284,7 @@ impl DocumentActor {
             }
             return false;
         }
-        let mut save_requests = Vec::new();
+        let mut reads = Vec::new();
         for command in batch {
             match command {
                 DocumentCommand::Sync {
@@ -293,7 +297,7 @@ impl DocumentActor {
                 DocumentCommand::Leave { connection } => {
                     self.peers.remove(&connection);
                 }
-                DocumentCommand::Save { reply } => save_requests.push(reply),
+                DocumentCommand::Read { read } => reads.push(read),
                 DocumentCommand::CatchUp { .. } => {}
             }
         }
@@ -314,9 +318,9 @@ impl DocumentActor {
             }
         }
         self.send_sync_messages();
-        for reply in save_requests {
-            let saved = (!self.doc.get_heads().is_empty()).then(|| self.doc.save());
-            let _ = reply.send(saved);
+        let has_changes = !self.doc.get_heads().is_empty();
+        for read in reads {
+            read(has_changes.then_some(&self.doc));
         }
         true
     }

@@ -41,7 +41,7 @@ enum Ending {
 
 /// Serves one authenticated peer until it leaves, breaks the protocol, loses its access, or the
 /// server shuts down.
-pub async fn serve_connection(socket: WebSocket, hub: SyncHub, principal: Principal) {
+pub async fn serve_connection(socket: WebSocket, hub: Arc<SyncHub>, principal: Principal) {
     let _tracked = hub.connections.token();
     let _counted = GaugeGuard::new(&metrics().connections);
     let connection = NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed);
@@ -112,6 +112,8 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    /// Handling a message may wait on the directory and the document, through large futures;
+    /// they are boxed while they run, so that the state every idle connection keeps stays small.
     async fn read_all(&mut self, stream: &mut SplitStream<WebSocket>) -> Ending {
         let limits = &self.hub.limits;
         let rate = MessageRate::new(
@@ -130,7 +132,7 @@ impl Reader<'_> {
                 tokio::select! {
                     next = stream.next() => next,
                     change = self.changes.recv() => {
-                        if let Err(ending) = self.access_changed(change).await {
+                        if let Err(ending) = Box::pin(self.access_changed(change)).await {
                             return ending;
                         }
                         continue;
@@ -153,7 +155,7 @@ impl Reader<'_> {
             };
             // Access changes announced before this frame arrived apply to it: a demoted
             // peer's next change is judged by its new role.
-            if let Err(ending) = self.apply_pending_access_changes().await {
+            if let Err(ending) = Box::pin(self.apply_pending_access_changes()).await {
                 return ending;
             }
             metrics().count_message(Direction::In);
@@ -176,7 +178,7 @@ impl Reader<'_> {
                     )
                 }
             };
-            if let Err(ending) = self.handle(message).await {
+            if let Err(ending) = Box::pin(self.handle(message)).await {
                 return ending;
             }
         }
@@ -363,7 +365,7 @@ async fn write_loop(
     kick: Kick,
     done: CancellationToken,
     heard: Arc<Mutex<Instant>>,
-    hub: SyncHub,
+    hub: Arc<SyncHub>,
 ) {
     let limits = hub.limits.clone();
     let mut ping = tokio::time::interval(limits.ping_every);

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use agora_schema::{DocumentId, PeerId};
+use automerge::Automerge;
 use tokio::sync::{mpsc, oneshot};
 
 use super::actor::{DocumentActor, DocumentCommand};
@@ -94,11 +95,24 @@ impl DocumentRegistry {
         self.open.lock().expect("registry lock").len()
     }
 
+    /// What `read` finds in the document as stored and held by the server (`None` if it has
+    /// no changes or cannot be read).
+    pub async fn read<R: Send + 'static>(
+        &self,
+        id: DocumentId,
+        read: impl FnOnce(&Automerge) -> R + Send + 'static,
+    ) -> Option<R> {
+        let (reply, answer) = oneshot::channel();
+        let read = Box::new(move |doc: Option<&Automerge>| {
+            let _ = reply.send(doc.map(read));
+        });
+        self.dispatch(id, DocumentCommand::Read { read }).await;
+        answer.await.ok().flatten()
+    }
+
     /// The document as stored and held by the server (`None` if it does not exist).
     pub async fn save(&self, id: DocumentId) -> Option<Vec<u8>> {
-        let (reply, answer) = oneshot::channel();
-        self.dispatch(id, DocumentCommand::Save { reply }).await;
-        answer.await.ok().flatten()
+        self.read(id, Automerge::save).await
     }
 
     fn inbox(&self, id: DocumentId) -> mpsc::Sender<DocumentCommand> {
