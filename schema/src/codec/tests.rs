@@ -255,3 +255,32 @@ fn arbitrary_bytes_never_panic() {
         let _ = decode(&frame);
     }
 }
+
+/// A float count of 2^64 is one past `u64::MAX` and was once read as `u64::MAX`; the largest
+/// float below it is a count like any other.
+#[test]
+fn a_float_count_of_two_to_the_64_is_refused() {
+    let frame = |count: f64| {
+        let mut e = Encoder::new(Vec::new());
+        e.map(7).unwrap();
+        e.str("type").unwrap().str("ephemeral").unwrap();
+        e.str("senderId").unwrap().str("a").unwrap();
+        e.str("targetId").unwrap().str("b").unwrap();
+        e.str("documentId")
+            .unwrap()
+            .str(&doc_id().to_string())
+            .unwrap();
+        e.str("sessionId").unwrap().str("s").unwrap();
+        e.str("count").unwrap().f64(count).unwrap();
+        e.str("data").unwrap().bytes(&[1]).unwrap();
+        e.into_writer()
+    };
+    assert_eq!(
+        decode(&frame(18_446_744_073_709_551_616.0)),
+        Err(DecodeError::WrongType("count"))
+    );
+    let Ok(Message::Ephemeral(m)) = decode(&frame(18_446_744_073_709_549_568.0)) else {
+        panic!("2^64 - 2048 refused")
+    };
+    assert_eq!(m.count, u64::MAX - 2047);
+}
