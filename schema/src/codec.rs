@@ -371,4 +371,6 @@ fn write_metadata(e: &mut Encoder<Vec<u8>>, metadata: &PeerMetadata) -> EncodeRe
 }
 
 #[cfg(test)]
+mod properties;
+#[cfg(test)]
 mod tests;
