@@ -135,7 +135,9 @@ fn whole_number(d: &mut Decoder<'_>, field: &'static str) -> Result<u64, DecodeE
         Type::U8 | Type::U16 | Type::U32 | Type::U64 => d.u64()?,
         Type::F32 | Type::F64 => {
             let x = d.f64()?;
-            if x.fract() != 0.0 || !(0.0..=u64::MAX as f64).contains(&x) {
+            // `u64::MAX as f64` rounds up to 2^64, one past the largest count: the range must
+            // stop short of it, or 2^64 would be read as `u64::MAX`.
+            if x.fract() != 0.0 || !(0.0..u64::MAX as f64).contains(&x) {
                 return Err(DecodeError::WrongType(field));
             }
             x as u64
@@ -368,5 +370,7 @@ fn write_metadata(e: &mut Encoder<Vec<u8>>, metadata: &PeerMetadata) -> EncodeRe
     Ok(())
 }
 
+#[cfg(test)]
+mod properties;
 #[cfg(test)]
 mod tests;
