@@ -42,6 +42,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -234,6 +235,13 @@ impl Server {
         let app = http::router(self.state.clone())
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
         readiness.set(true);
+        // Sync messages are small and each one is awaited by someone: without this, a message
+        // after an unacknowledged one waits for the peer's delayed ACK (tens of milliseconds).
+        let listener = listener.tap_io(|stream| {
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::debug!(%error, "could not turn off Nagle's algorithm");
+            }
+        });
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 shutdown.await;
