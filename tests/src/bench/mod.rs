@@ -20,6 +20,7 @@
 //! - `cluster`: the same across instances on one PostgreSQL, beside one instance of each backend.
 //! - `replay`: the `automerge-paper` trace through the server, then a cold load.
 //! - `memory`: server memory with thousands of idle connections over many documents.
+//! - `writers`: many writers typing at human speed on one document.
 //! - `search`: Agora's search index beside SQLite FTS5 and PostgreSQL full-text search on the
 //!   shared corpus: indexing, size, query latency and relevance.
 
@@ -40,5 +41,6 @@ pub mod seed;
 pub mod server;
 pub mod typist;
 pub mod usage;
+pub mod writers;
 
 pub use server::{release_server_binary, BenchServer, ServerKind};
