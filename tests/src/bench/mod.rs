@@ -21,11 +21,13 @@
 //! - `replay`: the `automerge-paper` trace through the server, then a cold load.
 //! - `memory`: server memory with thousands of idle connections over many documents.
 //! - `writers`: many writers typing at human speed on one document.
+//! - `documents`: many documents at once, several editors on each, typing at human speed.
 //! - `search`: Agora's search index beside SQLite FTS5 and PostgreSQL full-text search on the
 //!   shared corpus: indexing, size, query latency and relevance.
 
 pub mod arrivals;
 pub mod cluster;
+pub mod documents;
 pub mod editors;
 pub mod keystrokes;
 pub mod latency;

@@ -7,6 +7,7 @@
 //! cargo run --release -p agora-tests --bin agora-bench -- --servers agora,node all
 //! cargo run --release -p agora-tests --bin agora-bench -- memory --connections 500 --documents 50
 //! cargo run --release -p agora-tests --bin agora-bench -- writers --writers 10,50 --seconds 30
+//! cargo run --release -p agora-tests --bin agora-bench -- documents --documents 1000 --seconds 30
 //! cargo run --release -p agora-tests --bin agora-bench -- search
 //! cargo run --release -p agora-tests --bin agora-bench -- cluster --clients 1,10,100
 //! ```
@@ -16,13 +17,15 @@
 use std::path::PathBuf;
 
 use agora_tests::bench::cluster::{self, ClusterOptions};
+use agora_tests::bench::documents::{DocumentsOptions, EditingOptions};
 use agora_tests::bench::latency::LatencyOptions;
 use agora_tests::bench::memory::MemoryOptions;
 use agora_tests::bench::replay::ReplayOptions;
 use agora_tests::bench::search::{self, SearchOptions};
 use agora_tests::bench::writers::WritersOptions;
 use agora_tests::bench::{
-    latency, machine, memory, release_server_binary, replay, writers, BenchServer, ServerKind,
+    documents, latency, machine, memory, release_server_binary, replay, writers, BenchServer,
+    ServerKind,
 };
 use clap::{Args, Parser, Subcommand};
 
@@ -56,7 +59,9 @@ enum What {
     Memory(MemoryOptions),
     /// Many writers typing at human speed on one document.
     Writers(WritersOptions),
-    /// All of the above in sequence.
+    /// Many documents at once, several editors typing on each.
+    Documents(DocumentsOptions),
+    /// All of the above in sequence (`--documents` and `--seconds` serve two workloads each).
     All(AllOptions),
     /// Edit → remote latency across several instances on one PostgreSQL.
     Cluster(ClusterOptions),
@@ -75,6 +80,9 @@ struct AllOptions {
     memory: MemoryOptions,
     #[command(flatten)]
     writers: WritersOptions,
+    /// The documents workload takes `--documents` from memory's and `--seconds` from writers'.
+    #[command(flatten)]
+    editing: EditingOptions,
 }
 
 /// The workloads to run, each against every server asked for.
@@ -84,6 +92,7 @@ struct Plan {
     replay: Option<ReplayOptions>,
     memory: Option<MemoryOptions>,
     writers: Option<WritersOptions>,
+    documents: Option<DocumentsOptions>,
 }
 
 impl Plan {
@@ -105,7 +114,16 @@ impl Plan {
                 writers: Some(options),
                 ..Plan::default()
             },
+            What::Documents(options) => Plan {
+                documents: Some(options),
+                ..Plan::default()
+            },
             What::All(all) => Plan {
+                documents: Some(DocumentsOptions {
+                    documents: all.memory.documents,
+                    seconds: all.writers.seconds,
+                    editing: all.editing,
+                }),
                 latency: Some(all.latency),
                 replay: Some(all.replay),
                 memory: Some(all.memory),
@@ -167,6 +185,12 @@ async fn main() -> anyhow::Result<()> {
             writers::run(&start(kind).await?, options).await?;
         }
     }
+    if let Some(options) = &plan.documents {
+        for &kind in &cli.servers {
+            heading(kind);
+            documents::run(&start(kind).await?, options).await?;
+        }
+    }
     Ok(())
 }
 
@@ -188,9 +212,15 @@ mod tests {
                 assert!(names.insert(name), "{}: --{name} twice", command.get_name());
             }
         }
-        let cli =
-            Cli::try_parse_from(["agora-bench", "all", "--seconds", "3"]).expect("all parses");
-        let plan = Plan::of(cli.what);
-        assert_eq!(plan.writers.map(|w| w.seconds), Some(3));
+        let cli = Cli::try_parse_from(["agora-bench", "all", "--documents", "7", "--seconds", "3"])
+            .expect("all parses");
+        let What::All(all) = cli.what else {
+            panic!("not all")
+        };
+        let plan = Plan::of(What::All(all));
+        assert_eq!(
+            plan.documents.map(|d| (d.documents, d.seconds)),
+            Some((7, 3))
+        );
     }
 }
