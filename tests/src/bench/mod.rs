@@ -22,6 +22,7 @@
 //! - `memory`: server memory with thousands of idle connections over many documents.
 //! - `writers`: many writers typing at human speed on one document.
 //! - `documents`: many documents at once, several editors on each, typing at human speed.
+//! - `throughput`: the highest rate of edits sustained with p99 ≤ 100 ms, by rising steps.
 //! - `search`: Agora's search index beside SQLite FTS5 and PostgreSQL full-text search on the
 //!   shared corpus: indexing, size, query latency and relevance.
 
@@ -41,6 +42,7 @@ pub mod report;
 pub mod search;
 pub mod seed;
 pub mod server;
+pub mod throughput;
 pub mod typist;
 pub mod usage;
 pub mod writers;

@@ -8,6 +8,7 @@
 //! cargo run --release -p agora-tests --bin agora-bench -- memory --connections 500 --documents 50
 //! cargo run --release -p agora-tests --bin agora-bench -- writers --writers 10,50 --seconds 30
 //! cargo run --release -p agora-tests --bin agora-bench -- documents --documents 1000 --seconds 30
+//! cargo run --release -p agora-tests --bin agora-bench -- throughput --rates 250,500,1000
 //! cargo run --release -p agora-tests --bin agora-bench -- search
 //! cargo run --release -p agora-tests --bin agora-bench -- cluster --clients 1,10,100
 //! ```
@@ -22,10 +23,11 @@ use agora_tests::bench::latency::LatencyOptions;
 use agora_tests::bench::memory::MemoryOptions;
 use agora_tests::bench::replay::ReplayOptions;
 use agora_tests::bench::search::{self, SearchOptions};
+use agora_tests::bench::throughput::ThroughputOptions;
 use agora_tests::bench::writers::WritersOptions;
 use agora_tests::bench::{
-    documents, latency, machine, memory, release_server_binary, replay, writers, BenchServer,
-    ServerKind,
+    documents, latency, machine, memory, release_server_binary, replay, throughput, writers,
+    BenchServer, ServerKind,
 };
 use clap::{Args, Parser, Subcommand};
 
@@ -61,6 +63,8 @@ enum What {
     Writers(WritersOptions),
     /// Many documents at once, several editors typing on each.
     Documents(DocumentsOptions),
+    /// The highest rate of edits sustained with p99 ≤ 100 ms, by rising steps.
+    Throughput(ThroughputOptions),
     /// All of the above in sequence (`--documents` and `--seconds` serve two workloads each).
     All(AllOptions),
     /// Edit → remote latency across several instances on one PostgreSQL.
@@ -83,6 +87,8 @@ struct AllOptions {
     /// The documents workload takes `--documents` from memory's and `--seconds` from writers'.
     #[command(flatten)]
     editing: EditingOptions,
+    #[command(flatten)]
+    throughput: ThroughputOptions,
 }
 
 /// The workloads to run, each against every server asked for.
@@ -93,6 +99,7 @@ struct Plan {
     memory: Option<MemoryOptions>,
     writers: Option<WritersOptions>,
     documents: Option<DocumentsOptions>,
+    throughput: Option<ThroughputOptions>,
 }
 
 impl Plan {
@@ -118,6 +125,10 @@ impl Plan {
                 documents: Some(options),
                 ..Plan::default()
             },
+            What::Throughput(options) => Plan {
+                throughput: Some(options),
+                ..Plan::default()
+            },
             What::All(all) => Plan {
                 documents: Some(DocumentsOptions {
                     documents: all.memory.documents,
@@ -128,6 +139,7 @@ impl Plan {
                 replay: Some(all.replay),
                 memory: Some(all.memory),
                 writers: Some(all.writers),
+                throughput: Some(all.throughput),
             },
             What::Search(_) | What::Cluster(_) => Plan::default(),
         }
@@ -189,6 +201,12 @@ async fn main() -> anyhow::Result<()> {
         for &kind in &cli.servers {
             heading(kind);
             documents::run(&start(kind).await?, options).await?;
+        }
+    }
+    if let Some(options) = &plan.throughput {
+        for &kind in &cli.servers {
+            heading(kind);
+            throughput::run(&start(kind).await?, options).await?;
         }
     }
     Ok(())
