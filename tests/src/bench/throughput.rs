@@ -254,23 +254,36 @@ async fn run_step(
         tokio::time::sleep_until(until).await;
         (first, Mark::now(Some(server), &clients))
     };
-    let pacing = team
-        .editors
-        .chunks_mut(per_document)
-        .enumerate()
-        .map(|(d, group)| {
+    // A task per document, so the pacing spreads over the runtime's threads; each task holds
+    // its document's editors and hands them back.
+    let mut editors = std::mem::take(&mut team.editors).into_iter();
+    let pacers: Vec<_> = (0..documents)
+        .map(|d| {
+            let mut group: Vec<Editor> = editors.by_ref().take(per_document).collect();
             // Documents take their turns spread over one period, not all at once.
-            let offset = Duration::from_secs_f64(d as f64 / f64::from(offered.max(1)));
-            let writers = &mut group[..per_document - 1];
-            pace(writers, per_document_rate, start + offset, until)
+            let first = start + Duration::from_secs_f64(d as f64 / f64::from(offered));
+            tokio::spawn(async move {
+                let writers = &mut group[..per_document - 1];
+                let typed = pace(writers, per_document_rate, first, until).await;
+                (group, typed)
+            })
         })
-        .collect::<Vec<_>>();
-    let ((first, last), paced) = tokio::join!(marks, join_all(pacing));
-    let usage = last?.since(&first?);
+        .collect();
+    let ((first, last), paced) = tokio::join!(marks, join_all(pacers));
     let mut sent = Vec::new();
-    for typed in paced {
-        sent.extend(typed?);
+    let mut failure = None;
+    for pacer in paced {
+        let (group, typed) = pacer?;
+        team.editors.extend(group);
+        match typed {
+            Ok(typed) => sent.extend(typed),
+            Err(error) => failure = Some(error),
+        }
     }
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    let usage = last?.since(&first?);
 
     let behind = team.wait_converged(documents, DRAIN_TIMEOUT).await.len();
     stop.send_replace(true);

@@ -18,7 +18,7 @@ use agora_client::trace::TracePatch;
 use agora_client::{text_object, DocHandle};
 use anyhow::Context;
 use automerge::transaction::Transactable;
-use automerge::{ChangeHash, Cursor, ReadDoc};
+use automerge::{Automerge, ChangeHash, Cursor, ReadDoc};
 
 use super::keystrokes::Script;
 
@@ -104,7 +104,7 @@ impl Typist {
                 Ok(())
             })?;
             return handle
-                .with_doc(|doc| doc.get_last_local_change().map(|change| change.hash()))
+                .with_doc(newest_own_change)
                 .context("the keystroke made no change");
         }
         anyhow::bail!("{} changes nothing in an empty region", self.script.name)
@@ -135,6 +135,20 @@ impl Typist {
     pub fn region(&self) -> String {
         self.region.iter().collect()
     }
+}
+
+/// The hash of this replica's newest change. It is one of the heads unless a change that
+/// depends on it has arrived already; the heads' metadata is cheap to read, while the last
+/// local change is built from the operations.
+fn newest_own_change(doc: &Automerge) -> Option<ChangeHash> {
+    let me = doc.get_actor();
+    doc.get_heads()
+        .into_iter()
+        .find(|head| {
+            doc.get_change_meta_by_hash(head)
+                .is_some_and(|change| *change.actor == *me)
+        })
+        .or_else(|| doc.get_last_local_change().map(|change| change.hash()))
 }
 
 /// One edit of the region, in UTF-16 units from its start.
