@@ -56,6 +56,9 @@ pub fn watch_arrivals(
         let mut arrivals = Vec::new();
         loop {
             tokio::select! {
+                // Changes first: when the run stops right after the last change arrived, that
+                // arrival is noted before the stop.
+                biased;
                 changed = changes.changed() => {
                     if changed.is_err() {
                         break;

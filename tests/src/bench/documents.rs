@@ -11,12 +11,12 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::arrivals::{collect, watch_arrivals, Deliveries};
-use super::editors::{open_team, regions};
+use super::editors::{converge_limit, open_team, regions};
 use super::keystrokes::{Scripts, CONCURRENT_TRACES};
 use super::report::{failed_row, mib, percentiles_ms, secs, Table};
 use super::seed::create_documents;
 use super::usage::Mark;
-use super::writers::{CONVERGE_TIMEOUT, LEAD};
+use super::writers::LEAD;
 use super::BenchServer;
 
 #[derive(Debug, Clone, Args)]
@@ -96,27 +96,22 @@ async fn measure(server: &BenchServer, options: &DocumentsOptions) -> anyhow::Re
     let mut team = open_team(&url, &created, per_document, &scripts, open_deadline).await?;
 
     let every = Duration::from_millis(options.editing.editor_keystroke_ms.max(1));
+    let typing = Duration::from_secs(options.seconds);
     let start = Instant::now() + LEAD;
-    let until = start + Duration::from_secs(options.seconds);
+    let until = start + typing;
+    let converge = converge_limit(typing);
     let (stop, stopped) = watch::channel(false);
     let watchers = team
         .editors
         .iter()
-        .map(|e| {
-            watch_arrivals(
-                e.id,
-                e.handle.clone(),
-                stopped.clone(),
-                until + CONVERGE_TIMEOUT,
-            )
-        })
+        .map(|e| watch_arrivals(e.id, e.handle.clone(), stopped.clone(), until + converge))
         .collect();
 
     let before = Mark::now(Some(server), team.clients())?;
     let typed = team.type_steadily(every, start, until).await;
     let usage = Mark::now(Some(server), team.clients())?.since(&before);
     let rss = server.memory()?;
-    let differ = team.wait_converged(documents, CONVERGE_TIMEOUT).await;
+    let convergence = team.wait_converged(documents, converge).await;
     stop.send_replace(true);
     let seen = collect(watchers).await?;
     let opened_in = team.opened_in;
@@ -126,13 +121,10 @@ async fn measure(server: &BenchServer, options: &DocumentsOptions) -> anyhow::Re
     // Watchers see only their own document, so every match is a delivery within one.
     let deliveries = Deliveries::match_up(&sent, &seen, |_| true);
     let expected = sent.len() * (per_document - 1);
-    let agree = if differ.is_empty() {
+    let agree = if convergence.agreed() {
         format!("all {documents}")
     } else {
-        format!(
-            "NO: {} of {documents} differ {CONVERGE_TIMEOUT:?} after the last keystroke",
-            differ.len()
-        )
+        format!("NO: {}", convergence.why_not())
     };
     let mut row = vec![
         format!("{documents} × {per_document}"),

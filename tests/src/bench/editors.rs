@@ -3,10 +3,11 @@
 //! the replicas of each document agree.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::time::Duration;
 
 use agora_client::{Client, DocHandle, DocumentId};
-use automerge::Cursor;
+use automerge::{ChangeHash, Cursor};
 use futures_util::future::join_all;
 use tokio::time::{Instant, MissedTickBehavior};
 
@@ -16,7 +17,48 @@ use super::open::{close_all, eager_client_options, open_readers_with, Target};
 use super::typist::{write_regions, Typist};
 
 /// How often `wait_converged` looks at the replicas' heads.
-const CONVERGE_POLL: Duration = Duration::from_millis(50);
+const CONVERGE_POLL: Duration = Duration::from_millis(100);
+/// How long `wait_converged` waits once no replica changes any more.
+const STALL: Duration = Duration::from_secs(10);
+
+/// How long editors' replicas may take to agree after `typing` seconds of typing: a server
+/// that relays at a fifth of the offered rate still gets there, and shows its backlog as latency.
+pub fn converge_limit(typing: Duration) -> Duration {
+    Duration::from_secs(30) + 4 * typing
+}
+
+/// Whether the editors of each document ended with identical heads.
+pub struct Convergence {
+    /// The documents whose editors still differ.
+    pub differ: Vec<usize>,
+    pub documents: usize,
+    /// Whether nothing had changed for `STALL` when the wait ended.
+    pub stalled: bool,
+    pub waited: Duration,
+}
+
+impl Convergence {
+    pub fn agreed(&self) -> bool {
+        self.differ.is_empty()
+    }
+
+    /// Why not, for a table cell: stalled (the rest did not arrive) or still catching up.
+    pub fn why_not(&self) -> String {
+        let why = if self.stalled {
+            format!("no replica changed for {STALL:?}: the rest did not arrive")
+        } else {
+            format!(
+                "still catching up when the wait ended after {:.0?}",
+                self.waited
+            )
+        };
+        format!(
+            "{} of {} documents differ; {why}",
+            self.differ.len(),
+            self.documents
+        )
+    }
+}
 
 /// One connection with one document open and a region of it to type in.
 pub struct Editor {
@@ -104,38 +146,88 @@ impl Team {
         until: Instant,
     ) -> anyhow::Result<Vec<Sent>> {
         let n = self.editors.len().max(1) as u32;
-        let typing = self.editors.iter_mut().enumerate().map(|(i, editor)| {
+        self.in_tasks(1, |i, mut group| {
             let first = start + every * i as u32 / n;
-            type_until(editor, every, first, until)
-        });
-        let mut sent = Vec::new();
-        for typed in join_all(typing).await {
-            sent.extend(typed?);
-        }
-        Ok(sent)
+            async move {
+                let typed = type_until(&mut group[0], every, first, until).await;
+                (group, typed)
+            }
+        })
+        .await
     }
 
-    /// Waits until the editors of each document have identical heads, up to `timeout`.
-    /// Returns the documents whose editors still differ.
-    pub async fn wait_converged(&self, documents: usize, timeout: Duration) -> Vec<usize> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let differ = self.documents_that_differ(documents);
-            if differ.is_empty() || Instant::now() >= deadline {
-                return differ;
+    /// Runs `work` on the editors `per_group` at a time in order (group g holds editors
+    /// g·per_group onwards), each group in a task of its own so that the work spreads over the
+    /// runtime's threads; `work` hands its editors back. The changes committed, in no order.
+    pub async fn in_tasks<Work, Done>(
+        &mut self,
+        per_group: usize,
+        work: Work,
+    ) -> anyhow::Result<Vec<Sent>>
+    where
+        Work: Fn(usize, Vec<Editor>) -> Done,
+        Done: Future<Output = (Vec<Editor>, anyhow::Result<Vec<Sent>>)> + Send + 'static,
+    {
+        let mut editors = std::mem::take(&mut self.editors).into_iter().peekable();
+        let mut tasks = Vec::new();
+        while editors.peek().is_some() {
+            let group: Vec<Editor> = editors.by_ref().take(per_group.max(1)).collect();
+            tasks.push(tokio::spawn(work(tasks.len(), group)));
+        }
+        let mut sent = Vec::new();
+        let mut failure = None;
+        for task in join_all(tasks).await {
+            // A task that panicked took its editors with it; their connections close.
+            let (group, typed) = task?;
+            self.editors.extend(group);
+            match typed {
+                Ok(typed) => sent.extend(typed),
+                Err(error) => {
+                    failure.get_or_insert(error);
+                }
             }
+        }
+        failure.map_or(Ok(sent), Err)
+    }
+
+    /// Waits until the editors of each document have identical heads: while the replicas keep
+    /// changing (a server working through a backlog) up to `limit`, and no longer than `STALL`
+    /// once nothing changes (what has not arrived by then never will).
+    pub async fn wait_converged(&self, documents: usize, limit: Duration) -> Convergence {
+        let started = Instant::now();
+        let mut last_change = started;
+        let mut previous = Vec::new();
+        loop {
+            let heads: Vec<Vec<ChangeHash>> =
+                self.editors.iter().map(|e| e.handle.heads()).collect();
+            let now = Instant::now();
+            if heads != previous {
+                last_change = now;
+            }
+            let differ = self.documents_that_differ(documents, &heads);
+            let stalled = now.duration_since(last_change) >= STALL;
+            let waited = now.duration_since(started);
+            if differ.is_empty() || stalled || waited >= limit {
+                return Convergence {
+                    differ,
+                    documents,
+                    stalled,
+                    waited,
+                };
+            }
+            previous = heads;
             tokio::time::sleep(CONVERGE_POLL).await;
         }
     }
 
-    fn documents_that_differ(&self, documents: usize) -> Vec<usize> {
-        let mut heads = vec![None; documents];
+    /// The documents whose editors' `heads` (in the order of `editors`) are not all the same.
+    fn documents_that_differ(&self, documents: usize, heads: &[Vec<ChangeHash>]) -> Vec<usize> {
+        let mut first: Vec<Option<&Vec<ChangeHash>>> = vec![None; documents];
         let mut differ = vec![false; documents];
-        for editor in &self.editors {
-            let theirs = editor.handle.heads();
-            match &heads[editor.document] {
-                None => heads[editor.document] = Some(theirs),
-                Some(first) => differ[editor.document] |= *first != theirs,
+        for (editor, theirs) in self.editors.iter().zip(heads) {
+            match first[editor.document] {
+                None => first[editor.document] = Some(theirs),
+                Some(first) => differ[editor.document] |= first != theirs,
             }
         }
         (0..documents).filter(|&d| differ[d]).collect()
@@ -155,8 +247,9 @@ async fn type_until(
 ) -> anyhow::Result<Vec<Sent>> {
     let mut sent = Vec::new();
     let mut ticks = tokio::time::interval_at(first, every);
-    // A bench that falls behind types late rather than in bursts, as a person would.
-    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    // A keystroke the bench could not type on time is typed at once, so every server is
+    // offered the same keystrokes whatever it costs the bench to keep up with its relaying.
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Burst);
     while ticks.tick().await < until {
         let hash = editor
             .typist

@@ -27,7 +27,6 @@ use std::time::Duration;
 
 use agora_client::Client;
 use clap::Args;
-use futures_util::future::join_all;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
@@ -254,38 +253,24 @@ async fn run_step(
         tokio::time::sleep_until(until).await;
         (first, Mark::now(Some(server), &clients))
     };
-    // A task per document, so the pacing spreads over the runtime's threads; each task holds
-    // its document's editors and hands them back.
-    let mut editors = std::mem::take(&mut team.editors).into_iter();
-    let pacers: Vec<_> = (0..documents)
-        .map(|d| {
-            let mut group: Vec<Editor> = editors.by_ref().take(per_document).collect();
-            // Documents take their turns spread over one period, not all at once.
-            let first = start + Duration::from_secs_f64(d as f64 / f64::from(offered));
-            tokio::spawn(async move {
-                let writers = &mut group[..per_document - 1];
-                let typed = pace(writers, per_document_rate, first, until).await;
-                (group, typed)
-            })
-        })
-        .collect();
-    let ((first, last), paced) = tokio::join!(marks, join_all(pacers));
-    let mut sent = Vec::new();
-    let mut failure = None;
-    for pacer in paced {
-        let (group, typed) = pacer?;
-        team.editors.extend(group);
-        match typed {
-            Ok(typed) => sent.extend(typed),
-            Err(error) => failure = Some(error),
+    let pacing = team.in_tasks(per_document, |d, mut group| {
+        // Documents take their turns spread over one period, not all at once.
+        let first = start + Duration::from_secs_f64(d as f64 / f64::from(offered));
+        async move {
+            let writers = &mut group[..per_document - 1];
+            let typed = pace(writers, per_document_rate, first, until).await;
+            (group, typed)
         }
-    }
-    if let Some(error) = failure {
-        return Err(error);
-    }
+    });
+    let ((first, last), sent) = tokio::join!(marks, pacing);
+    let sent = sent?;
     let usage = last?.since(&first?);
 
-    let behind = team.wait_converged(documents, DRAIN_TIMEOUT).await.len();
+    let behind = team
+        .wait_converged(documents, DRAIN_TIMEOUT)
+        .await
+        .differ
+        .len();
     stop.send_replace(true);
     let seen = collect(watchers).await?;
 

@@ -15,7 +15,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::arrivals::{collect, watch_arrivals, Deliveries};
-use super::editors::{open_team, regions, Team};
+use super::editors::{converge_limit, open_team, regions, Team};
 use super::keystrokes::{Scripts, CONCURRENT_TRACES};
 use super::open::{bench_client_options, Target};
 use super::report::{failed_row, mib, percentiles_ms, secs, Table};
@@ -23,8 +23,6 @@ use super::seed::create_documents;
 use super::usage::Mark;
 use super::BenchServer;
 
-/// How long the writers' replicas may take to agree after the last keystroke.
-pub const CONVERGE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Bound on a fresh client loading the document written.
 const FRESH_TIMEOUT: Duration = Duration::from_secs(60);
 /// Between the writers opening and their first keystroke: watchers are subscribed by then.
@@ -100,31 +98,25 @@ async fn measure(
     let typing = Duration::from_secs(options.seconds);
     let start = Instant::now() + LEAD;
     let until = start + typing;
+    let converge = converge_limit(typing);
     let (stop, stopped) = watch::channel(false);
     let watchers = team
         .editors
         .iter()
-        .map(|e| {
-            watch_arrivals(
-                e.id,
-                e.handle.clone(),
-                stopped.clone(),
-                until + CONVERGE_TIMEOUT,
-            )
-        })
+        .map(|e| watch_arrivals(e.id, e.handle.clone(), stopped.clone(), until + converge))
         .collect();
 
     let before = Mark::now(Some(server), team.clients())?;
     let typed = team.type_steadily(every, start, until).await;
     let usage = Mark::now(Some(server), team.clients())?.since(&before);
     let rss = server.memory()?;
-    let differ = team.wait_converged(1, CONVERGE_TIMEOUT).await;
+    let convergence = team.wait_converged(1, converge).await;
     stop.send_replace(true);
     let seen = collect(watchers).await?;
-    let agreement = if differ.is_empty() {
+    let agreement = if convergence.agreed() {
         fresh_client_agrees(&url, &created[0].0, &team).await
     } else {
-        "NO: the writers' heads differ".to_owned()
+        format!("NO: {}", convergence.why_not())
     };
     let opened_in = team.opened_in;
     team.close().await;
