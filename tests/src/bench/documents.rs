@@ -11,12 +11,11 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::arrivals::{collect, watch_arrivals, Deliveries};
-use super::editors::{converge_limit, open_team, regions};
+use super::editors::{converge_limit, open_team, regions, LEAD};
 use super::keystrokes::{Scripts, CONCURRENT_TRACES};
 use super::report::{failed_row, mib, percentiles_ms, secs, Table};
 use super::seed::create_documents;
 use super::usage::Mark;
-use super::writers::LEAD;
 use super::BenchServer;
 
 #[derive(Debug, Clone, Args)]

@@ -16,6 +16,8 @@ use super::keystrokes::Scripts;
 use super::open::{close_all, eager_client_options, open_readers_with, Target};
 use super::typist::{write_regions, Typist};
 
+/// Between the editors opening and their first keystroke: watchers are subscribed by then.
+pub const LEAD: Duration = Duration::from_millis(200);
 /// How often `wait_converged` looks at the replicas' heads.
 const CONVERGE_POLL: Duration = Duration::from_millis(100);
 /// How long `wait_converged` waits once no replica changes any more.
@@ -83,8 +85,8 @@ pub fn regions(regions: usize) -> impl Fn(usize, &DocHandle) -> anyhow::Result<V
 }
 
 /// Opens `per_document` editors on each document in `documents` (each made by `regions`),
-/// every editor its own connection sending each keystroke at once, within `deadline`. Fails, with the opened ones closed,
-/// unless all open.
+/// every editor its own connection sending each keystroke at once, within `deadline`. Fails,
+/// with the opened ones closed, unless all open.
 pub async fn open_team(
     url: &str,
     documents: &[(Target, Vec<Cursor>)],

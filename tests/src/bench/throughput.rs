@@ -8,9 +8,10 @@
 //! concurrent, as shared documents are; the reader is the recipient measured. Writers send each
 //! edit at once (no client throttle), so edits become messages as fast as the server answers.
 //!
-//! Each document has a pacer that commits its share of the offered rate on schedule, the
-//! writers in turn: edit k at start + k / rate, late ones at once, so the offered rate does not
-//! hang on timer granularity and a bench that cannot keep up shows as "sent" below "offered".
+//! Each document has a pacer, a task of its own, that commits its share of the offered rate on
+//! schedule, the writers in turn: edit k at start + k / rate, late ones at once, so the offered
+//! rate does not hang on timer granularity and a bench that cannot keep up shows as "sent"
+//! below "offered".
 //! A step runs a warm-up and then a measured window; afterwards the writers pause until every
 //! reader has caught up (bounded), so each step starts without the previous one's backlog. In
 //! the window: edits sent per second, edits delivered to readers per second, edit → reader
@@ -31,12 +32,11 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::arrivals::{collect, watch_arrivals, Deliveries, Sent};
-use super::editors::{open_team, regions, Editor, Team};
+use super::editors::{open_team, regions, Editor, Team, LEAD};
 use super::keystrokes::{Scripts, CONCURRENT_TRACES};
 use super::report::{failed_row, ms, percentile, Table};
 use super::seed::create_documents;
 use super::usage::{Mark, Usage};
-use super::writers::LEAD;
 use super::BenchServer;
 
 /// A step whose edit → reader p99 passes this is one the server no longer sustains.

@@ -15,7 +15,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::arrivals::{collect, watch_arrivals, Deliveries};
-use super::editors::{converge_limit, open_team, regions, Team};
+use super::editors::{converge_limit, open_team, regions, Team, LEAD};
 use super::keystrokes::{Scripts, CONCURRENT_TRACES};
 use super::open::{bench_client_options, Target};
 use super::report::{failed_row, mib, percentiles_ms, secs, Table};
@@ -25,8 +25,6 @@ use super::BenchServer;
 
 /// Bound on a fresh client loading the document written.
 const FRESH_TIMEOUT: Duration = Duration::from_secs(60);
-/// Between the writers opening and their first keystroke: watchers are subscribed by then.
-pub const LEAD: Duration = Duration::from_millis(200);
 
 #[derive(Debug, Clone, Args)]
 pub struct WritersOptions {
