@@ -1,5 +1,6 @@
 //! `Client`: one WebSocket connection to a sync server, and the documents opened through it.
 
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -84,6 +85,16 @@ impl Client {
 
     pub fn is_connected(&self) -> bool {
         *self.inner.shared.status.borrow() == Status::Connected
+    }
+
+    /// Protocol messages sent to the server so far (every session of this connection).
+    pub fn messages_sent(&self) -> u64 {
+        self.inner.shared.messages_sent.load(Ordering::Relaxed)
+    }
+
+    /// Protocol messages received from the server so far (every session of this connection).
+    pub fn messages_received(&self) -> u64 {
+        self.inner.shared.messages_received.load(Ordering::Relaxed)
     }
 
     /// The message of the last `error` frame the server sent, if any.

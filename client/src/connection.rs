@@ -3,8 +3,8 @@
 //! messages into outgoing sync messages, relays ephemeral messages, and reconnects.
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
-use std::time::Duration;
 
 use agora_schema::{DocumentId, DocumentMessage, EphemeralMessage, Message, PeerId};
 use automerge::sync;
@@ -21,11 +21,6 @@ use crate::shared::{OutgoingEphemeral, Shared, Status};
 use crate::ClientError;
 
 type Sink = SplitSink<Socket, tungstenite::Message>;
-
-/// While a sync message for a document is unanswered, local changes wait this long before the
-/// next one goes out, so fast typing travels in fewer, larger messages (the npm client
-/// throttles by 100 ms too). Replies to the server are never held back.
-const SYNC_THROTTLE: Duration = Duration::from_millis(100);
 
 enum SessionEnd {
     Shutdown,
@@ -122,9 +117,9 @@ struct Session<'a> {
     server: PeerId,
     /// Fresh per connection: the server forgets what it knew about an ephemeral peer.
     sync_states: HashMap<DocumentId, DocSync>,
-    /// When each document last had a sync message sent, for `SYNC_THROTTLE`.
+    /// When each document last had a sync message sent, for `ClientOptions::sync_throttle`.
     last_sent: HashMap<DocumentId, Instant>,
-    /// When documents held back by `SYNC_THROTTLE` are due.
+    /// When documents held back by `ClientOptions::sync_throttle` are due.
     deferred_until: Option<Instant>,
 }
 
@@ -147,6 +142,7 @@ impl Session<'_> {
                 }
                 frame = stream.next() => match frame {
                     Some(Ok(tungstenite::Message::Binary(bytes))) => {
+                        self.shared.messages_received.fetch_add(1, Ordering::Relaxed);
                         self.on_frame(&bytes, &mut sink, dedup).await
                     }
                     Some(Ok(tungstenite::Message::Close(_))) | None => {
@@ -252,7 +248,8 @@ impl Session<'_> {
                 continue;
             };
             let in_flight = self.sync_state(&doc).in_flight;
-            let due = self.last_sent.get(&id).map(|sent| *sent + SYNC_THROTTLE);
+            let throttle = self.shared.options.sync_throttle;
+            let due = self.last_sent.get(&id).map(|sent| *sent + throttle);
             match due {
                 Some(due) if in_flight && now < due => {
                     deferred.push(id);
@@ -299,7 +296,7 @@ impl Session<'_> {
         } else {
             Message::Request(body)
         };
-        send(sink, &message).await
+        send(self.shared, sink, &message).await
     }
 
     async fn send_ephemeral(
@@ -315,7 +312,7 @@ impl Session<'_> {
             count: out.count,
             data: out.data,
         });
-        send(sink, &message).await
+        send(self.shared, sink, &message).await
     }
 }
 
@@ -331,7 +328,9 @@ async fn shut_down(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|closed| *closed).await;
 }
 
-async fn send(sink: &mut Sink, message: &Message) -> Result<(), String> {
+async fn send(shared: &Shared, sink: &mut Sink, message: &Message) -> Result<(), String> {
     let frame = tungstenite::Message::Binary(agora_schema::encode(message).into());
-    sink.send(frame).await.map_err(|e| e.to_string())
+    sink.send(frame).await.map_err(|e| e.to_string())?;
+    shared.messages_sent.fetch_add(1, Ordering::Relaxed);
+    Ok(())
 }

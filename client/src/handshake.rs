@@ -46,8 +46,11 @@ pub(crate) async fn connect_and_join(
     }
     let attempt = async {
         let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER_BYTES);
+        // Nagle off, as browsers have it: a keystroke is a small frame that must go at once, not
+        // wait for the server's delayed ACK of the previous one (up to 40 ms on Linux).
+        let disable_nagle = true;
         let (socket, _response) =
-            tokio_tungstenite::connect_async_with_config(request, Some(config), false)
+            tokio_tungstenite::connect_async_with_config(request, Some(config), disable_nagle)
                 .await
                 .map_err(|e| ClientError::Connect {
                     url: url.to_owned(),

@@ -18,6 +18,11 @@ pub struct ClientOptions {
     pub connect_timeout: Duration,
     /// Bound on `Client::find` waiting for a document to arrive or be refused.
     pub find_timeout: Duration,
+    /// While a sync message for a document is unanswered, local changes wait until this long
+    /// after it before the next one goes out, so fast typing travels in fewer, larger messages
+    /// (the npm client throttles by 100 ms too). Replies to the server are never held back.
+    /// Zero sends every change at once, as a benchmark of the server wants.
+    pub sync_throttle: Duration,
     /// First pause before reconnecting; doubles per failed attempt up to `reconnect_max_delay`.
     pub reconnect_min_delay: Duration,
     pub reconnect_max_delay: Duration,
@@ -35,6 +40,7 @@ impl Default for ClientOptions {
             reconnect: true,
             connect_timeout: Duration::from_secs(5),
             find_timeout: Duration::from_secs(10),
+            sync_throttle: Duration::from_millis(100),
             reconnect_min_delay: Duration::from_millis(50),
             reconnect_max_delay: Duration::from_secs(2),
             other_urls: Vec::new(),

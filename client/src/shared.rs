@@ -55,6 +55,10 @@ pub(crate) struct Shared {
     pub session_id: String,
     ephemeral_count: AtomicU64,
     last_server_error: Mutex<Option<String>>,
+    /// Protocol messages sent and received over every session of this connection: what a
+    /// server handled on our account, as benchmarks count it for servers that report nothing.
+    pub messages_sent: AtomicU64,
+    pub messages_received: AtomicU64,
 }
 
 /// Locks a mutex even if a panicking thread poisoned it: the data behind our mutexes stays
@@ -87,6 +91,8 @@ impl Shared {
             session_id: PeerId::random("session").as_str().to_owned(),
             ephemeral_count: AtomicU64::new(0),
             last_server_error: Mutex::new(None),
+            messages_sent: AtomicU64::new(0),
+            messages_received: AtomicU64::new(0),
         });
         (shared, ephemeral_rx)
     }

@@ -3,21 +3,15 @@
 
 use std::time::Duration;
 
-use agora_client::Client;
 use clap::Args;
-use futures_util::future::try_join_all;
 use tokio::time::Instant;
 
-use super::open::{bench_client_options, close_all, open_readers, Target};
+use super::open::{close_all, open_readers, Target};
 use super::process::Memory;
 use super::report::{mib, secs, Table};
+use super::seed::create_documents;
 use super::BenchServer;
 
-/// Documents one creating connection makes: under the server's default limit of 1000 open
-/// documents per connection.
-const DOCUMENTS_PER_CREATOR: usize = 500;
-/// Bound on the server acknowledging one creator's documents.
-const CREATE_TIMEOUT: Duration = Duration::from_secs(120);
 /// Quiet time after the last connection synced, so in-flight buffers are freed before reading.
 const SETTLE: Duration = Duration::from_secs(2);
 
@@ -41,7 +35,13 @@ pub async fn run(server: &BenchServer, options: &MemoryOptions) -> anyhow::Resul
     let start = server.memory()?;
 
     let created = Instant::now();
-    let targets = create_documents(&server.sync_url(), options.documents).await?;
+    let targets: Vec<Target> = create_documents(&server.sync_url(), options.documents, |n, h| {
+        Ok(h.append_text(&format!("Dokument {n}. {SAMPLE_TEXT}"))?)
+    })
+    .await?
+    .into_iter()
+    .map(|(target, ())| target)
+    .collect();
     let created = created.elapsed();
     let with_documents = server.memory()?;
 
@@ -113,29 +113,4 @@ pub async fn run(server: &BenchServer, options: &MemoryOptions) -> anyhow::Resul
 
     close_all(opened.readers.into_iter().map(|r| r.client).collect()).await;
     Ok(())
-}
-
-/// Creates `count` documents with some text, waits until the server has them all, and closes
-/// the creating connections: afterwards only the readers hold the documents.
-async fn create_documents(url: &str, count: usize) -> anyhow::Result<Vec<Target>> {
-    let mut targets = Vec::with_capacity(count);
-    let mut first = 0;
-    while first < count {
-        let batch = DOCUMENTS_PER_CREATOR.min(count - first);
-        let creator = Client::connect_with(url, bench_client_options()).await?;
-        let mut handles = Vec::with_capacity(batch);
-        for n in first..first + batch {
-            let handle = creator.create().await?;
-            handle.append_text(&format!("Dokument {n}. {SAMPLE_TEXT}"))?;
-            handles.push(handle);
-        }
-        try_join_all(handles.iter().map(|h| h.wait_synced(CREATE_TIMEOUT))).await?;
-        targets.extend(handles.iter().map(|h| Target {
-            id: h.id(),
-            heads: h.heads(),
-        }));
-        creator.close().await;
-        first += batch;
-    }
-    Ok(targets)
 }

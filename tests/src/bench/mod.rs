@@ -10,14 +10,27 @@
 //! - `process`: resident memory and CPU time of a process, from `/proc`.
 //! - `open`: opening many connections with bounded concurrency and a deadline, closing them.
 //! - `report`: percentiles and markdown tables.
+//! - `usage`: server and bench CPU and messages per second over a stretch of a workload.
+//! - `seed`: creating the documents a workload starts from.
+//! - `keystrokes`: each agent's keystrokes from the concurrent editing traces.
+//! - `typist`: a writer typing one agent's keystrokes into a region of a shared text it owns.
+//! - `editors`: many connections typing into regions of shared documents at a steady pace.
+//! - `arrivals`: keystroke → remote latency with many writers per document: who saw what when.
 //! - `latency`: edit → remote latency, one writer and N readers of one document.
 //! - `cluster`: the same across instances on one PostgreSQL, beside one instance of each backend.
 //! - `replay`: the `automerge-paper` trace through the server, then a cold load.
 //! - `memory`: server memory with thousands of idle connections over many documents.
+//! - `writers`: many writers typing at human speed on one document.
+//! - `documents`: many documents at once, several editors on each, typing at human speed.
+//! - `throughput`: the highest rate of edits sustained with p99 ≤ 100 ms, by rising steps.
 //! - `search`: Agora's search index beside SQLite FTS5 and PostgreSQL full-text search on the
 //!   shared corpus: indexing, size, query latency and relevance.
 
+pub mod arrivals;
 pub mod cluster;
+pub mod documents;
+pub mod editors;
+pub mod keystrokes;
 pub mod latency;
 pub mod machine;
 pub mod memory;
@@ -27,6 +40,11 @@ pub mod process;
 pub mod replay;
 pub mod report;
 pub mod search;
+pub mod seed;
 pub mod server;
+pub mod throughput;
+pub mod typist;
+pub mod usage;
+pub mod writers;
 
 pub use server::{release_server_binary, BenchServer, ServerKind};

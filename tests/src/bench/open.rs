@@ -54,6 +54,15 @@ pub fn bench_client_options() -> ClientOptions {
     }
 }
 
+/// Options for bench peers that type: each change goes out at once, not batched behind the
+/// client's sync throttle (up to 100 ms), so latencies are the server's, not the client's.
+pub fn eager_client_options() -> ClientOptions {
+    ClientOptions {
+        sync_throttle: Duration::ZERO,
+        ..bench_client_options()
+    }
+}
+
 /// Opens `count` connections, connection i to `urls[i % urls.len()]` (the instances of one
 /// service) with `targets[i % targets.len()]`, each until its heads equal the target's; stops
 /// starting new ones at `deadline`.
@@ -62,6 +71,17 @@ pub async fn open_readers(
     count: usize,
     targets: &[Target],
     deadline: Duration,
+) -> Opened {
+    open_readers_with(urls, count, targets, deadline, &bench_client_options()).await
+}
+
+/// `open_readers` with connections made with `options`.
+pub async fn open_readers_with(
+    urls: &[String],
+    count: usize,
+    targets: &[Target],
+    deadline: Duration,
+    options: &ClientOptions,
 ) -> Opened {
     let started = Instant::now();
     let give_up = started + deadline;
@@ -77,7 +97,10 @@ pub async fn open_readers(
         return opened;
     }
     let mut attempts = stream::iter(0..count)
-        .map(|i| open_reader(&urls[i % urls.len()], targets[i % targets.len()].clone()))
+        .map(|i| {
+            let (url, target) = (&urls[i % urls.len()], targets[i % targets.len()].clone());
+            open_reader(url, target, options.clone())
+        })
         .buffer_unordered(OPEN_CONCURRENCY);
     let mut finished = 0;
     while finished < count {
@@ -99,8 +122,8 @@ pub async fn open_readers(
     opened
 }
 
-async fn open_reader(url: &str, target: Target) -> Result<Reader, String> {
-    let client = Client::connect_with(url, bench_client_options())
+async fn open_reader(url: &str, target: Target, options: ClientOptions) -> Result<Reader, String> {
+    let client = Client::connect_with(url, options)
         .await
         .map_err(|e| format!("connect: {e}"))?;
     let handle = client

@@ -11,6 +11,28 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
+/// p50, p95, p99 and the maximum of sorted samples, in milliseconds, as table cells.
+pub fn percentiles_ms(sorted: &[Duration]) -> [String; 4] {
+    [
+        ms(percentile(sorted, 50.0)),
+        ms(percentile(sorted, 95.0)),
+        ms(percentile(sorted, 99.0)),
+        ms(sorted.last().copied().unwrap_or_default()),
+    ]
+}
+
+/// A table row that says what failed and why, its other cells empty: a failure is shown, never
+/// left out.
+pub fn failed_row(
+    what: impl std::fmt::Display,
+    error: &anyhow::Error,
+    width: usize,
+) -> Vec<String> {
+    let mut row = vec![format!("{what}: failed: {error:#}")];
+    row.resize(width, "—".to_owned());
+    row
+}
+
 /// Milliseconds with two decimals, e.g. "0.21".
 pub fn ms(duration: Duration) -> String {
     format!("{:.2}", duration.as_secs_f64() * 1000.0)
@@ -31,6 +53,8 @@ pub struct Table {
     title: String,
     headers: Vec<String>,
     rows: Vec<Vec<String>>,
+    /// Lines below the table, e.g. the figure a reader should take away.
+    notes: Vec<String>,
 }
 
 impl Table {
@@ -39,11 +63,16 @@ impl Table {
             title: title.to_owned(),
             headers: headers.iter().map(|h| (*h).to_owned()).collect(),
             rows: Vec::new(),
+            notes: Vec::new(),
         }
     }
 
     pub fn row(&mut self, cells: Vec<String>) {
         self.rows.push(cells);
+    }
+
+    pub fn note(&mut self, line: &str) {
+        self.notes.push(line.to_owned());
     }
 
     pub fn render(&self) -> String {
@@ -53,6 +82,9 @@ impl Table {
         out.push_str(&line(&vec!["---".to_owned(); self.headers.len()]));
         for row in &self.rows {
             out.push_str(&line(row));
+        }
+        for note in &self.notes {
+            out.push_str(&format!("\n{note}\n"));
         }
         out
     }

@@ -6,6 +6,9 @@
 //! cargo run --release -p agora-tests --bin agora-bench -- latency --clients 1,10
 //! cargo run --release -p agora-tests --bin agora-bench -- --servers agora,node all
 //! cargo run --release -p agora-tests --bin agora-bench -- memory --connections 500 --documents 50
+//! cargo run --release -p agora-tests --bin agora-bench -- writers --writers 10,50 --seconds 30
+//! cargo run --release -p agora-tests --bin agora-bench -- documents --documents 1000 --seconds 30
+//! cargo run --release -p agora-tests --bin agora-bench -- throughput --rates 250,500,1000
 //! cargo run --release -p agora-tests --bin agora-bench -- search
 //! cargo run --release -p agora-tests --bin agora-bench -- cluster --clients 1,10,100
 //! ```
@@ -15,12 +18,16 @@
 use std::path::PathBuf;
 
 use agora_tests::bench::cluster::{self, ClusterOptions};
+use agora_tests::bench::documents::{DocumentsOptions, EditingOptions};
 use agora_tests::bench::latency::LatencyOptions;
 use agora_tests::bench::memory::MemoryOptions;
 use agora_tests::bench::replay::ReplayOptions;
 use agora_tests::bench::search::{self, SearchOptions};
+use agora_tests::bench::throughput::ThroughputOptions;
+use agora_tests::bench::writers::WritersOptions;
 use agora_tests::bench::{
-    latency, machine, memory, release_server_binary, replay, BenchServer, ServerKind,
+    documents, latency, machine, memory, release_server_binary, replay, throughput, writers,
+    BenchServer, ServerKind,
 };
 use clap::{Args, Parser, Subcommand};
 
@@ -52,7 +59,13 @@ enum What {
     Replay(ReplayOptions),
     /// Server memory with many idle connections.
     Memory(MemoryOptions),
-    /// The three in sequence.
+    /// Many writers typing at human speed on one document.
+    Writers(WritersOptions),
+    /// Many documents at once, several editors typing on each.
+    Documents(DocumentsOptions),
+    /// The highest rate of edits sustained with p99 ≤ 100 ms, by rising steps.
+    Throughput(ThroughputOptions),
+    /// All of the above in sequence (`--documents` and `--seconds` serve two workloads each).
     All(AllOptions),
     /// Edit → remote latency across several instances on one PostgreSQL.
     Cluster(ClusterOptions),
@@ -69,6 +82,68 @@ struct AllOptions {
     replay: ReplayOptions,
     #[command(flatten)]
     memory: MemoryOptions,
+    #[command(flatten)]
+    writers: WritersOptions,
+    /// The documents workload takes `--documents` from memory's and `--seconds` from writers'.
+    #[command(flatten)]
+    editing: EditingOptions,
+    #[command(flatten)]
+    throughput: ThroughputOptions,
+}
+
+/// The workloads to run, each against every server asked for.
+#[derive(Default)]
+struct Plan {
+    latency: Option<LatencyOptions>,
+    replay: Option<ReplayOptions>,
+    memory: Option<MemoryOptions>,
+    writers: Option<WritersOptions>,
+    documents: Option<DocumentsOptions>,
+    throughput: Option<ThroughputOptions>,
+}
+
+impl Plan {
+    fn of(what: What) -> Plan {
+        match what {
+            What::Latency(options) => Plan {
+                latency: Some(options),
+                ..Plan::default()
+            },
+            What::Replay(options) => Plan {
+                replay: Some(options),
+                ..Plan::default()
+            },
+            What::Memory(options) => Plan {
+                memory: Some(options),
+                ..Plan::default()
+            },
+            What::Writers(options) => Plan {
+                writers: Some(options),
+                ..Plan::default()
+            },
+            What::Documents(options) => Plan {
+                documents: Some(options),
+                ..Plan::default()
+            },
+            What::Throughput(options) => Plan {
+                throughput: Some(options),
+                ..Plan::default()
+            },
+            What::All(all) => Plan {
+                documents: Some(DocumentsOptions {
+                    documents: all.memory.documents,
+                    seconds: all.writers.seconds,
+                    editing: all.editing,
+                }),
+                latency: Some(all.latency),
+                replay: Some(all.replay),
+                memory: Some(all.memory),
+                writers: Some(all.writers),
+                throughput: Some(all.throughput),
+            },
+            What::Search(_) | What::Cluster(_) => Plan::default(),
+        }
+    }
 }
 
 #[tokio::main]
@@ -95,31 +170,75 @@ async fn main() -> anyhow::Result<()> {
     }
 
     // A fresh server (and data folder) per workload, so none sees another's documents.
-    let (run_latency, run_replay, run_memory) = match cli.what {
-        What::Latency(options) => (Some(options), None, None),
-        What::Replay(options) => (None, Some(options), None),
-        What::Memory(options) => (None, None, Some(options)),
-        What::All(all) => (Some(all.latency), Some(all.replay), Some(all.memory)),
-        What::Search(_) | What::Cluster(_) => unreachable!("answered above"),
-    };
+    let plan = Plan::of(cli.what);
     let start = |kind| BenchServer::start_kind(kind, &binary, &cli.server_args);
-    if let Some(options) = run_latency {
+    let heading = |kind: ServerKind| println!("\n#### Server: {}", kind.name());
+    if let Some(options) = &plan.latency {
         for &kind in &cli.servers {
-            println!("\n#### Server: {}", kind.name());
-            latency::run(&start(kind).await?, &options).await?;
+            heading(kind);
+            latency::run(&start(kind).await?, options).await?;
         }
     }
-    if let Some(options) = run_replay {
+    if let Some(options) = &plan.replay {
         for &kind in &cli.servers {
-            println!("\n#### Server: {}", kind.name());
-            replay::run(&mut start(kind).await?, &options).await?;
+            heading(kind);
+            replay::run(&mut start(kind).await?, options).await?;
         }
     }
-    if let Some(options) = run_memory {
+    if let Some(options) = &plan.memory {
         for &kind in &cli.servers {
-            println!("\n#### Server: {}", kind.name());
-            memory::run(&start(kind).await?, &options).await?;
+            heading(kind);
+            memory::run(&start(kind).await?, options).await?;
+        }
+    }
+    if let Some(options) = &plan.writers {
+        for &kind in &cli.servers {
+            heading(kind);
+            writers::run(&start(kind).await?, options).await?;
+        }
+    }
+    if let Some(options) = &plan.documents {
+        for &kind in &cli.servers {
+            heading(kind);
+            documents::run(&start(kind).await?, options).await?;
+        }
+    }
+    if let Some(options) = &plan.throughput {
+        for &kind in &cli.servers {
+            heading(kind);
+            throughput::run(&start(kind).await?, options).await?;
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// `all` flattens every workload's options: a name used twice would only fail when run
+    /// (and clap's own checks run in debug builds only).
+    #[test]
+    fn options_are_consistent() {
+        Cli::command().debug_assert();
+        for command in Cli::command().get_subcommands() {
+            let mut names = std::collections::HashSet::new();
+            for arg in command.get_arguments() {
+                let name = arg.get_long().unwrap_or(arg.get_id().as_str());
+                assert!(names.insert(name), "{}: --{name} twice", command.get_name());
+            }
+        }
+        let cli = Cli::try_parse_from(["agora-bench", "all", "--documents", "7", "--seconds", "3"])
+            .expect("all parses");
+        let What::All(all) = cli.what else {
+            panic!("not all")
+        };
+        let plan = Plan::of(What::All(all));
+        assert_eq!(
+            plan.documents.map(|d| (d.documents, d.seconds)),
+            Some((7, 3))
+        );
+    }
 }
