@@ -8,9 +8,11 @@
 //! cargo run --release -p agora-tests --bin agora-bench -- memory --connections 500 --documents 50
 //! cargo run --release -p agora-tests --bin agora-bench -- search
 //! cargo run --release -p agora-tests --bin agora-bench -- cluster --clients 1,10,100
+//! cargo run --release -p agora-tests --bin agora-bench -- soak --duration 30m
 //! ```
 //!
-//! Run on demand only, never from the tests: the workloads take minutes and the machine.
+//! Run on demand only, never from the tests: the workloads take minutes and the machine. `soak`
+//! fails (exit status 1) when one of its checks does.
 
 use std::path::PathBuf;
 
@@ -22,6 +24,7 @@ use agora_tests::bench::search::{self, SearchOptions};
 use agora_tests::bench::{
     latency, machine, memory, release_server_binary, replay, BenchServer, ServerKind,
 };
+use agora_tests::soak::{self, SoakOptions};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -59,6 +62,9 @@ enum What {
     /// Agora's search index beside SQLite FTS5 and PostgreSQL full-text search on the shared
     /// corpus (no server process: the engines themselves).
     Search(SearchOptions),
+    /// Editing for a long while with disconnects, slow readers and kill -9; then checks that
+    /// nothing was lost, memory came back and every log complaint is explained.
+    Soak(SoakOptions),
 }
 
 #[derive(Debug, Args)]
@@ -93,6 +99,12 @@ async fn main() -> anyhow::Result<()> {
     if let What::Cluster(options) = &cli.what {
         return cluster::run(&binary, &cli.server_args, options).await;
     }
+    if let What::Soak(options) = &cli.what {
+        let report = soak::run(&binary, &cli.server_args, options).await?;
+        report.table.print();
+        anyhow::ensure!(report.passed(), "the soak failed:\n{}", report.failures());
+        return Ok(());
+    }
 
     // A fresh server (and data folder) per workload, so none sees another's documents.
     let (run_latency, run_replay, run_memory) = match cli.what {
@@ -100,7 +112,7 @@ async fn main() -> anyhow::Result<()> {
         What::Replay(options) => (None, Some(options), None),
         What::Memory(options) => (None, None, Some(options)),
         What::All(all) => (Some(all.latency), Some(all.replay), Some(all.memory)),
-        What::Search(_) | What::Cluster(_) => unreachable!("answered above"),
+        What::Search(_) | What::Cluster(_) | What::Soak(_) => unreachable!("answered above"),
     };
     let start = |kind| BenchServer::start_kind(kind, &binary, &cli.server_args);
     if let Some(options) = run_latency {
