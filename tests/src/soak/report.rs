@@ -116,7 +116,7 @@ fn with_reason(list: &[explained::Explained], level: &str, message: &str, count:
     if !explained::is_complaint(level) {
         return count.to_string();
     }
-    match explain(list, level, message) {
+    match explain(list, level, message, None) {
         Some(explained) => format!("{count} (expected: {})", explained.why),
         None => format!("{count} (UNEXPLAINED)"),
     }
@@ -303,7 +303,7 @@ fn unexplained_client_lines(findings: &Findings<'_>) -> Vec<String> {
         .iter()
         .filter(|((level, message), _)| {
             explained::is_complaint(level.as_str())
-                && explain(explained::CLIENT, level.as_str(), message).is_none()
+                && explain(explained::CLIENT, level.as_str(), message, None).is_none()
         })
         .map(|(kind, count)| {
             let example = findings

@@ -43,9 +43,9 @@ pub fn read(logs: &[ServerLog]) -> anyhow::Result<LogSummary> {
                 continue;
             }
             match parse(line) {
-                Some((level, message)) => {
+                Some((level, message, fields)) => {
                     if explained::is_complaint(&level)
-                        && explain(explained::SERVER, &level, &message).is_none()
+                        && explain(explained::SERVER, &level, &message, Some(&fields)).is_none()
                     {
                         summary.unexplained.push(shorten(line));
                     }
@@ -60,15 +60,13 @@ pub fn read(logs: &[ServerLog]) -> anyhow::Result<LogSummary> {
     Ok(summary)
 }
 
-/// The level and message of one JSON line.
-fn parse(line: &str) -> Option<(String, String)> {
-    let object: serde_json::Value = serde_json::from_str(line).ok()?;
+/// The level, message and fields of one JSON line.
+fn parse(line: &str) -> Option<(String, String, serde_json::Value)> {
+    let mut object: serde_json::Value = serde_json::from_str(line).ok()?;
     let level = object["level"].as_str()?.to_owned();
-    let message = object["fields"]["message"]
-        .as_str()
-        .unwrap_or("")
-        .to_owned();
-    Some((level, message))
+    let fields = object["fields"].take();
+    let message = fields["message"].as_str().unwrap_or("").to_owned();
+    Some((level, message, fields))
 }
 
 fn shorten(line: &str) -> String {
@@ -90,6 +88,8 @@ mod tests {
         let lines = [
             r#"{"timestamp":"t","level":"INFO","fields":{"message":"Agora is listening"},"target":"agora_server"}"#,
             r#"{"timestamp":"t","level":"ERROR","fields":{"message":"cannot store changes"},"target":"agora_server"}"#,
+            r#"{"level":"WARN","fields":{"message":"slow statement: execution time exceeded alert threshold","elapsed_secs":1.2}}"#,
+            r#"{"level":"WARN","fields":{"message":"slow statement: execution time exceeded alert threshold","elapsed_secs":9.5}}"#,
             "thread 'tokio-runtime-worker' panicked at server/src/sync/actor.rs:1:1:",
             "Total (incl. mmap):",
             "in use bytes     =    1024000",
@@ -103,7 +103,9 @@ mod tests {
         let summary = read(&[log]).unwrap();
         let listening = ("INFO".to_owned(), "Agora is listening".to_owned());
         assert_eq!(summary.kinds[&listening], 1);
-        assert_eq!(summary.unexplained.len(), 2, "{:?}", summary.unexplained);
+        // The error, the statement slower than its bound, and the panic.
+        assert_eq!(summary.unexplained.len(), 3, "{:?}", summary.unexplained);
+        assert!(summary.unexplained[1].contains("9.5"));
         assert_eq!(summary.cut_by_kill, 1);
         assert_eq!(summary.allocator_statistics, 2);
     }
