@@ -34,8 +34,10 @@ const SHORT_STALL: Duration = Duration::from_secs(LAG_LIMIT.as_secs() / 3);
 const LONG_STALL: Duration = PONG_TIMEOUT.saturating_add(Duration::from_secs(2));
 /// After reading again, a peer the server kept must hold what the witness held by then.
 const CATCH_UP_WITHIN: Duration = Duration::from_secs(20);
-/// Frames a peer in the way of the server's queue may find before its end.
+/// How long one read waits for a frame.
 const WAIT_FOR_FRAME: Duration = Duration::from_secs(1);
+/// Quiet after a long stall that means the server kept the connection: three ping intervals.
+const KEPT_OPEN_AFTER: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Clone, Copy)]
 enum Manner {
@@ -65,6 +67,8 @@ enum End {
     /// read error.
     Dropped(Option<u16>, Option<String>),
     NotCaughtUp,
+    /// After a long stall the connection stayed open, quiet but for pings.
+    KeptOpen,
     /// The server sent something a peer should never get.
     Broken(String),
     /// The session could not start (no connection, no witness).
@@ -143,6 +147,10 @@ fn judge(manner: Manner, end: End, stayed_up: bool) -> (String, bool) {
             format!("still behind {CATCH_UP_WITHIN:?} after reading again"),
             false,
         ),
+        End::KeptOpen => (
+            format!("kept open after {LONG_STALL:?} without a word from the peer"),
+            kept,
+        ),
         End::Broken(what) => (format!("got {what}"), false),
         End::CouldNotStart(why) => (format!("could not start: {why}"), false),
     }
@@ -207,7 +215,11 @@ async fn read_slowly(
             }
         }
         Manner::ShortStall => tokio::time::sleep(SHORT_STALL).await,
-        Manner::LongStall => tokio::time::sleep(LONG_STALL).await,
+        Manner::LongStall => {
+            tokio::time::sleep(LONG_STALL).await;
+            progress.reading_again.add();
+            return follower.read_to_end().await;
+        }
     }
     progress.reading_again.add();
     let target = witness.heads();
@@ -244,6 +256,25 @@ impl Follower<'_> {
             other => other,
         };
         self.peer.send(&message).await;
+    }
+
+    /// Reads what the server sent before it let go of this peer, then its farewell or the end of
+    /// the connection; a connection that stays open and quiet was kept.
+    async fn read_to_end(&mut self) -> End {
+        let deadline = Instant::now() + CATCH_UP_WITHIN;
+        let mut quiet_since = Instant::now();
+        while Instant::now() < deadline {
+            let frames = self.progress.frames.get();
+            if let Some(end) = self.step(WAIT_FOR_FRAME).await {
+                return end;
+            }
+            if self.progress.frames.get() > frames {
+                quiet_since = Instant::now();
+            } else if quiet_since.elapsed() >= KEPT_OPEN_AFTER {
+                return End::KeptOpen;
+            }
+        }
+        End::KeptOpen
     }
 
     fn holds(&self, heads: &[ChangeHash]) -> bool {
