@@ -16,15 +16,19 @@ pub struct Bound {
 }
 
 impl Explained {
-    /// Whether a line of `level` and `message`, with the JSON `fields` (if any), is of this kind
-    /// and within its bound.
+    /// Whether a line of `level` and `message` is of this kind.
+    pub fn is_kind_of(&self, level: &str, message: &str) -> bool {
+        self.level.eq_ignore_ascii_case(level) && message.starts_with(self.message)
+    }
+
+    /// Whether such a line, with the JSON `fields` (if any), is within the bound.
     pub fn matches(&self, level: &str, message: &str, fields: Option<&serde_json::Value>) -> bool {
         let within = self.within.as_ref().is_none_or(|bound| {
             fields
                 .and_then(|fields| fields[bound.field].as_f64())
                 .is_some_and(|value| value <= bound.at_most)
         });
-        self.level.eq_ignore_ascii_case(level) && message.starts_with(self.message) && within
+        self.is_kind_of(level, message) && within
     }
 }
 
@@ -67,6 +71,12 @@ pub const CLIENT: &[Explained] = &[Explained {
           reconnects and sends what the server lacks",
     within: None,
 }];
+
+/// The kind a line of `level` and `message` belongs to, whatever its fields.
+pub fn kind_of<'a>(list: &'a [Explained], level: &str, message: &str) -> Option<&'a Explained> {
+    list.iter()
+        .find(|explained| explained.is_kind_of(level, message))
+}
 
 /// Whether a line of `level` is a complaint that needs explaining.
 pub fn is_complaint(level: &str) -> bool {

@@ -62,7 +62,7 @@ pub struct SoakOptions {
     /// Slow readers connected at any moment.
     #[arg(long, default_value_t = 2)]
     pub slow_readers: usize,
-    /// `kill -9` of the server during the run; by default one per three minutes, at least one.
+    /// `kill -9` of the server during the run; by default one per three minutes, at least two.
     #[arg(long)]
     pub kills: Option<usize>,
     /// How long a client stays, on average, before it leaves and another takes its place.
@@ -95,7 +95,7 @@ impl SoakOptions {
 
     pub fn kill_count(&self) -> usize {
         self.kills
-            .unwrap_or_else(|| (self.duration.as_secs() / 180).max(1) as usize)
+            .unwrap_or_else(|| (self.duration.as_secs() / 180).max(2) as usize)
     }
 }
 

@@ -95,13 +95,32 @@ pub fn report(findings: &Findings<'_>) -> SoakReport {
     for ((level, message), count) in &findings.server_log.kinds {
         table.row(vec![
             format!("server log {level}: {message}"),
-            with_reason(explained::SERVER, level, message, *count),
+            with_reason(
+                explained::SERVER,
+                level,
+                message,
+                count.lines,
+                count.unexplained,
+            ),
         ]);
     }
     for ((level, message), count) in &findings.client_log {
+        let unexplained = if explained::is_complaint(level.as_str())
+            && explain(explained::CLIENT, level.as_str(), message, None).is_none()
+        {
+            *count
+        } else {
+            0
+        };
         table.row(vec![
             format!("client log {level}: {message}"),
-            with_reason(explained::CLIENT, level.as_str(), message, *count),
+            with_reason(
+                explained::CLIENT,
+                level.as_str(),
+                message,
+                *count,
+                unexplained,
+            ),
         ]);
     }
     SoakReport {
@@ -111,14 +130,22 @@ pub fn report(findings: &Findings<'_>) -> SoakReport {
     }
 }
 
-/// A count, and for a complaint why it is expected (or that it is not).
-fn with_reason(list: &[explained::Explained], level: &str, message: &str, count: u64) -> String {
+/// A count, and for a complaint why it is expected, or how many lines nothing explains.
+fn with_reason(
+    list: &[explained::Explained],
+    level: &str,
+    message: &str,
+    lines: u64,
+    unexplained: u64,
+) -> String {
     if !explained::is_complaint(level) {
-        return count.to_string();
+        return lines.to_string();
     }
-    match explain(list, level, message, None) {
-        Some(explained) => format!("{count} (expected: {})", explained.why),
-        None => format!("{count} (UNEXPLAINED)"),
+    let why = explained::kind_of(list, level, message).map(|explained| explained.why);
+    match (unexplained, why) {
+        (0, Some(why)) => format!("{lines} (expected: {why})"),
+        (_, Some(why)) => format!("{lines}, {unexplained} of them UNEXPLAINED (beyond: {why})"),
+        (_, None) => format!("{lines} (UNEXPLAINED)"),
     }
 }
 

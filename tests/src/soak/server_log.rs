@@ -12,10 +12,16 @@ use super::server::{Ending, ServerLog};
 /// Characters of an unexplained line shown in the report.
 const SHOWN: usize = 300;
 
+#[derive(Debug, Default, Clone, Copy)]
+pub struct KindCount {
+    pub lines: u64,
+    pub unexplained: u64,
+}
+
 #[derive(Debug, Default)]
 pub struct LogSummary {
-    /// Lines by (level, message).
-    pub kinds: BTreeMap<(String, String), u64>,
+    /// Lines by (level, message), and how many of them no explanation covers.
+    pub kinds: BTreeMap<(String, String), KindCount>,
     /// Lines no explanation covers, shortened.
     pub unexplained: Vec<String>,
     /// Last lines of killed processes, cut off mid-write by the kill.
@@ -44,12 +50,14 @@ pub fn read(logs: &[ServerLog]) -> anyhow::Result<LogSummary> {
             }
             match parse(line) {
                 Some((level, message, fields)) => {
-                    if explained::is_complaint(&level)
-                        && explain(explained::SERVER, &level, &message, Some(&fields)).is_none()
-                    {
+                    let unexplained = explained::is_complaint(&level)
+                        && explain(explained::SERVER, &level, &message, Some(&fields)).is_none();
+                    if unexplained {
                         summary.unexplained.push(shorten(line));
                     }
-                    *summary.kinds.entry((level, message)).or_default() += 1;
+                    let count = summary.kinds.entry((level, message)).or_default();
+                    count.lines += 1;
+                    count.unexplained += u64::from(unexplained);
                 }
                 None if cut_at_end && n + 1 == lines.len() => summary.cut_by_kill += 1,
                 // A panic's message, for one, is not JSON.
@@ -102,7 +110,13 @@ mod tests {
         };
         let summary = read(&[log]).unwrap();
         let listening = ("INFO".to_owned(), "Agora is listening".to_owned());
-        assert_eq!(summary.kinds[&listening], 1);
+        assert_eq!(summary.kinds[&listening].lines, 1);
+        let slow = (
+            "WARN".to_owned(),
+            "slow statement: execution time exceeded alert threshold".to_owned(),
+        );
+        assert_eq!(summary.kinds[&slow].lines, 2);
+        assert_eq!(summary.kinds[&slow].unexplained, 1);
         // The error, the statement slower than its bound, and the panic.
         assert_eq!(summary.unexplained.len(), 3, "{:?}", summary.unexplained);
         assert!(summary.unexplained[1].contains("9.5"));
