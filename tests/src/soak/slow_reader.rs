@@ -3,9 +3,9 @@
 //! meanwhile (the probe times it), keep its memory bounded (its queue per peer is), and either
 //! bring the peer up to date once it reads again, or close it and say why.
 //!
-//! What a session should end in depends on how it read: a trickle or a stall shorter than the
+//! What a visit should end in depends on how it read: a trickle or a stall shorter than the
 //! lag limit must be caught up, not skipped; a stall longer than the pong timeout must be closed.
-//! A session that a kill -9 or the end of a stretch ended is counted, and expected.
+//! A visit that a kill -9 or the end of a stretch ended is counted, and expected.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,27 +71,27 @@ enum End {
     KeptOpen,
     /// The server sent something a peer should never get.
     Broken(String),
-    /// The session could not start (no connection, no witness).
+    /// The visit could not start (no connection, no witness).
     CouldNotStart(String),
-    /// The stretch ended while the session ran.
+    /// The stretch ended while the visit ran.
     StretchEnded,
 }
 
-/// Runs slow-reader sessions, one after another, until `stop`.
+/// Runs slow-reader visits, one after another, until `stop`.
 pub async fn slow_reader_slot(
     work: Arc<Workload>,
     slot: usize,
     mut rng: StdRng,
     stop: CancellationToken,
 ) {
-    for session in 0.. {
-        let manner = MANNERS[(slot + session) % MANNERS.len()];
+    for visit in 0.. {
+        let manner = MANNERS[(slot + visit) % MANNERS.len()];
         let id = work.documents[rng.random_range(0..work.documents.len())];
         let epoch = work.tally.server_epoch.get();
         let started = Instant::now();
         let progress = Progress::default();
         let end = tokio::select! {
-            end = run_session(&work.direct_url, id, manner, &progress) => end,
+            end = run_visit(&work.direct_url, id, manner, &progress) => end,
             _ = stop.cancelled() => End::StretchEnded,
         };
         let stayed_up = work.tally.server_stayed_up_since(epoch);
@@ -121,7 +121,7 @@ pub async fn slow_reader_slot(
     }
 }
 
-/// What the session's end says, and whether that end is one the server's limits promise.
+/// What the visit's end says, and whether that end is one the server's limits promise.
 fn judge(manner: Manner, end: End, stayed_up: bool) -> (String, bool) {
     if !stayed_up {
         return ("ended by a kill -9".to_owned(), true);
@@ -156,14 +156,14 @@ fn judge(manner: Manner, end: End, stayed_up: bool) -> (String, bool) {
     }
 }
 
-/// How far a session got, for the report of an unexpected end.
+/// How far a visit got, for the report of an unexpected end.
 #[derive(Default)]
 struct Progress {
     frames: Counter,
     reading_again: Counter,
 }
 
-async fn run_session(url: &str, id: DocumentId, manner: Manner, progress: &Progress) -> End {
+async fn run_visit(url: &str, id: DocumentId, manner: Manner, progress: &Progress) -> End {
     // The witness is an ordinary client on the same document: what it holds when the slow peer
     // reads again is what that peer must get.
     let options = ClientOptions {
@@ -283,7 +283,7 @@ impl Follower<'_> {
             .all(|head| self.doc.get_change_by_hash(head).is_some())
     }
 
-    /// Reads one frame (waiting at most `wait`) and answers it; `Some` when the session ended.
+    /// Reads one frame (waiting at most `wait`) and answers it; `Some` when the visit ended.
     async fn step(&mut self, wait: Duration) -> Option<End> {
         let received = self.peer.recv_within(wait).await;
         if let Received::Message(_) = received {

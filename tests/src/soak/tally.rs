@@ -24,7 +24,7 @@ pub struct Tally {
     pub kills: Counter,
     /// Odd while the server is down after a kill: bumped at each kill and each restart.
     pub server_epoch: Counter,
-    /// Slow-reader sessions by how they ended.
+    /// Slow-reader visits by how they ended.
     slow_outcomes: Mutex<BTreeMap<String, u64>>,
     /// Edit → acknowledgement times of the probe while the server stayed up.
     acks: Mutex<Vec<Duration>>,

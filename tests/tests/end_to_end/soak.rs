@@ -11,7 +11,7 @@ use agora_tests::soak::{self, SoakOptions};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_short_soak_loses_nothing_and_explains_every_complaint() {
     // Stays of 15 s and a cut every 2 s on average, so that a short run sees dozens of each; two
-    // rounds after the kills, long enough for a slow reader's longest session.
+    // rounds after the kills, long enough for a slow reader's longest visit.
     let options = SoakOptions::from_args(&[
         "--duration",
         "34s",
