@@ -14,6 +14,9 @@
 //! - `data`: paths to the shared test data beside the repository.
 //! - `bench`: the workloads of the `agora-bench` binary (latency, trace replay, memory), run on
 //!   demand against the release server binary, never from the tests.
+//! - `soak`: editing for a bounded time with disconnects, slow readers and `kill -9`, then checks
+//!   that nothing was lost, memory came back and every log complaint is explained; run long by
+//!   `agora-bench soak`, briefly by the end-to-end tests.
 
 pub mod bench;
 pub mod browser;
@@ -25,6 +28,7 @@ pub mod people;
 pub mod postgres;
 pub mod raw_peer;
 pub mod server;
+pub mod soak;
 pub mod store_suite;
 
 pub use raw_peer::RawPeer;

@@ -29,6 +29,8 @@ pub struct RawPeer {
     socket: Socket,
     pub peer_id: PeerId,
     pub server_peer: Option<PeerId>,
+    /// Why the socket failed, when `recv` said `Closed(None)` because of an error.
+    pub read_error: Option<String>,
 }
 
 impl RawPeer {
@@ -45,31 +47,43 @@ impl RawPeer {
             socket,
             peer_id: PeerId::random("raw"),
             server_peer: None,
+            read_error: None,
         }
     }
 
     /// Connects with a tiny TCP receive buffer, so that a peer that stops reading makes the
     /// server's sends block after a few kilobytes instead of several megabytes.
     pub async fn connect_with_small_buffer(url: &str) -> Self {
+        Self::try_connect_with_small_buffer(url)
+            .await
+            .expect("connect with a small receive buffer")
+    }
+
+    /// Like `connect_with_small_buffer`, for callers that expect the server may be away.
+    pub async fn try_connect_with_small_buffer(url: &str) -> Result<Self, String> {
         let addr = url
             .trim_start_matches("ws://")
             .split('/')
             .next()
-            .expect("host:port in the URL");
-        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
-        socket.set_recv_buffer_size(4096).expect("receive buffer");
+            .ok_or("no host:port in the URL")?;
+        let addr = addr.parse().map_err(|e| format!("socket address: {e}"))?;
+        let socket = tokio::net::TcpSocket::new_v4().map_err(|e| format!("socket: {e}"))?;
+        socket
+            .set_recv_buffer_size(4096)
+            .map_err(|e| format!("receive buffer: {e}"))?;
         let stream = socket
-            .connect(addr.parse().expect("socket address"))
+            .connect(addr)
             .await
-            .expect("TCP connect");
+            .map_err(|e| format!("TCP connect: {e}"))?;
         let (socket, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream))
             .await
-            .expect("WebSocket handshake");
-        Self {
+            .map_err(|e| format!("WebSocket handshake: {e}"))?;
+        Ok(Self {
             socket,
             peer_id: PeerId::random("raw"),
             server_peer: None,
-        }
+            read_error: None,
+        })
     }
 
     /// Connects and completes the handshake.
@@ -80,6 +94,11 @@ impl RawPeer {
     }
 
     pub async fn join(&mut self) {
+        self.try_join().await.unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// Like `join`, for callers that expect the server may go away meanwhile.
+    pub async fn try_join(&mut self) -> Result<(), String> {
         self.send(&Message::Join(JoinMessage {
             sender_id: self.peer_id.clone(),
             peer_metadata: PeerMetadata::default(),
@@ -87,8 +106,11 @@ impl RawPeer {
         }))
         .await;
         match self.recv().await {
-            Received::Message(Message::Peer(peer)) => self.server_peer = Some(peer.sender_id),
-            other => panic!("expected `peer`, got {other:?}"),
+            Received::Message(Message::Peer(peer)) => {
+                self.server_peer = Some(peer.sender_id);
+                Ok(())
+            }
+            other => Err(format!("expected `peer`, got {other:?}")),
         }
     }
 
@@ -128,7 +150,11 @@ impl RawPeer {
                     return Received::Closed(frame.map(|f| u16::from(f.code)))
                 }
                 Some(Ok(_)) => continue,
-                Some(Err(_)) | None => return Received::Closed(None),
+                Some(Err(error)) => {
+                    self.read_error = Some(error.to_string());
+                    return Received::Closed(None);
+                }
+                None => return Received::Closed(None),
             }
         }
     }

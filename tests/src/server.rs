@@ -208,6 +208,12 @@ pub struct ServerProcess {
     child: tokio::process::Child,
 }
 
+/// A server process whose log goes to a file, with variables of its own.
+struct Logging<'a> {
+    file: &'a Path,
+    env: &'a [(&'a str, &'a str)],
+}
+
 /// Where a provisioned data folder keeps the tester's token, so restarts reuse it.
 const TOKEN_FILE: &str = "test-token";
 
@@ -298,7 +304,23 @@ impl ServerProcess {
     /// Like `start`, with a given `agora` binary (the benchmark runs the release build).
     pub async fn start_binary(binary: &Path, port: u16, data: &Path, extra: &[&str]) -> Self {
         let token = provision_with_cli(binary, data);
-        Self::spawn(binary, port, data, extra, token).await
+        Self::spawn(binary, port, data, extra, token, None).await
+    }
+
+    /// Like `start_binary`, with the process's log lines (at the server's default level) written
+    /// to a new file `log` instead of this process's standard error, for a test to read them,
+    /// and `env` set in its environment.
+    pub async fn start_binary_logging(
+        binary: &Path,
+        port: u16,
+        data: &Path,
+        extra: &[&str],
+        log: &Path,
+        env: &[(&str, &str)],
+    ) -> Self {
+        let token = provision_with_cli(binary, data);
+        let logging = Logging { file: log, env };
+        Self::spawn(binary, port, data, extra, token, Some(logging)).await
     }
 
     /// Starts `agora serve` for a tester provisioned already (in a shared database, say).
@@ -314,11 +336,33 @@ impl ServerProcess {
         extra: &[&str],
         token: &str,
     ) -> Self {
-        Self::spawn(binary, port, data, extra, token.to_owned()).await
+        Self::spawn(binary, port, data, extra, token.to_owned(), None).await
     }
 
-    async fn spawn(binary: &Path, port: u16, data: &Path, extra: &[&str], token: String) -> Self {
+    async fn spawn(
+        binary: &Path,
+        port: u16,
+        data: &Path,
+        extra: &[&str],
+        token: String,
+        logging: Option<Logging<'_>>,
+    ) -> Self {
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
+        let env = logging.as_ref().map_or(&[][..], |logging| logging.env);
+        let (filter, stderr) = match &logging {
+            // The server's own default filter, so the file holds what an operator would see.
+            Some(logging) => (
+                "info,sqlx=warn".to_owned(),
+                Stdio::from(
+                    std::fs::File::create(logging.file).expect("create the server's log file"),
+                ),
+            ),
+            // `AGORA_TEST_SERVER_LOG=debug` shows what the server processes say.
+            None => (
+                std::env::var("AGORA_TEST_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
+                Stdio::inherit(),
+            ),
+        };
         let child = tokio::process::Command::new(binary)
             .arg("serve")
             .arg("--listen")
@@ -326,13 +370,10 @@ impl ServerProcess {
             .arg("--data")
             .arg(data)
             .args(extra)
-            // `AGORA_TEST_SERVER_LOG=debug` shows what the server processes say.
-            .env(
-                "AGORA_LOG",
-                std::env::var("AGORA_TEST_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
-            )
+            .env("AGORA_LOG", filter)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .kill_on_drop(true)
             .spawn()
             .expect("start the agora binary");

@@ -15,6 +15,9 @@ pub struct Memory {
     pub rss_kib: u64,
     /// VmHWM: the most that was ever resident.
     pub peak_kib: u64,
+    /// RssAnon: the resident part of the heap and stacks, without file pages (the binary, memory-
+    /// mapped index files) that the kernel can drop and read again.
+    pub anon_kib: u64,
 }
 
 impl Memory {
@@ -39,6 +42,7 @@ impl Memory {
         Ok(Memory {
             rss_kib: field("VmRSS:")?,
             peak_kib: field("VmHWM:")?,
+            anon_kib: field("RssAnon:")?,
         })
     }
 }

@@ -11,9 +11,11 @@
 //! cargo run --release -p agora-tests --bin agora-bench -- throughput --rates 250,500,1000
 //! cargo run --release -p agora-tests --bin agora-bench -- search
 //! cargo run --release -p agora-tests --bin agora-bench -- cluster --clients 1,10,100
+//! cargo run --release -p agora-tests --bin agora-bench -- soak --duration 30m
 //! ```
 //!
-//! Run on demand only, never from the tests: the workloads take minutes and the machine.
+//! Run on demand only, never from the tests: the workloads take minutes and the machine. `soak`
+//! fails (exit status 1) when one of its checks does.
 
 use std::path::PathBuf;
 
@@ -29,6 +31,7 @@ use agora_tests::bench::{
     documents, latency, machine, memory, release_server_binary, replay, throughput, writers,
     BenchServer, ServerKind,
 };
+use agora_tests::soak::{self, SoakOptions};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -72,6 +75,9 @@ enum What {
     /// Agora's search index beside SQLite FTS5 and PostgreSQL full-text search on the shared
     /// corpus (no server process: the engines themselves).
     Search(SearchOptions),
+    /// Editing for a long while with disconnects, slow readers and kill -9; then checks that
+    /// nothing was lost, memory came back and every log complaint is explained.
+    Soak(SoakOptions),
 }
 
 #[derive(Debug, Args)]
@@ -141,7 +147,7 @@ impl Plan {
                 writers: Some(all.writers),
                 throughput: Some(all.throughput),
             },
-            What::Search(_) | What::Cluster(_) => Plan::default(),
+            What::Search(_) | What::Cluster(_) | What::Soak(_) => Plan::default(),
         }
     }
 }
@@ -167,6 +173,12 @@ async fn main() -> anyhow::Result<()> {
     println!("{}", machine::header(&binary, &cli.server_args));
     if let What::Cluster(options) = &cli.what {
         return cluster::run(&binary, &cli.server_args, options).await;
+    }
+    if let What::Soak(options) = &cli.what {
+        let report = soak::run(&binary, &cli.server_args, options).await?;
+        report.table.print();
+        anyhow::ensure!(report.passed(), "the soak failed:\n{}", report.failures());
+        return Ok(());
     }
 
     // A fresh server (and data folder) per workload, so none sees another's documents.

@@ -4,6 +4,7 @@
 //! - `protocol_faults`, `peer_faults`, `fuzz_connection`: bad input and misbehaving peers on
 //!   `/sync`, the last as property tests over arbitrary frames
 //! - `convergence`, `trace_replay`, `find_again`, `crash`: editing together and surviving restarts
+//! - `soak`: a short soak run: many clients, disconnects, slow readers and kill -9 together
 //! - `npm_interop`: the official npm client against the server
 //! - `permission_matrix`, `sync_permissions`, `access_changes`, `organisations_apart`,
 //!   `hostile_input`, `accounts`: identity and access
@@ -30,6 +31,7 @@ mod peer_faults;
 mod permission_matrix;
 mod protocol_faults;
 mod search;
+mod soak;
 mod store_backends;
 mod sync_permissions;
 mod trace_replay;
