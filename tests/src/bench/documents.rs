@@ -7,15 +7,11 @@
 use std::time::Duration;
 
 use clap::Args;
-use tokio::sync::watch;
-use tokio::time::Instant;
 
-use super::arrivals::{collect, watch_arrivals, Deliveries};
-use super::editors::{converge_limit, open_team, regions, LEAD};
+use super::editors::{open_team, regions};
 use super::keystrokes::{Scripts, CONCURRENT_TRACES};
-use super::report::{failed_row, mib, percentiles_ms, secs, Table};
+use super::report::{failed_row, Table};
 use super::seed::create_documents;
-use super::usage::Mark;
 use super::BenchServer;
 
 #[derive(Debug, Clone, Args)]
@@ -97,48 +93,16 @@ async fn measure(server: &BenchServer, options: &DocumentsOptions) -> anyhow::Re
 
     let every = Duration::from_millis(options.editing.editor_keystroke_ms.max(1));
     let typing = Duration::from_secs(options.seconds);
-    let start = Instant::now() + LEAD;
-    let until = start + typing;
-    let converge = converge_limit(typing);
-    let (stop, stopped) = watch::channel(false);
-    let watchers = team
-        .editors
-        .iter()
-        .map(|e| watch_arrivals(e.id, e.handle.clone(), stopped.clone(), until + converge))
-        .collect();
-
-    let before = Mark::now(Some(server), team.clients())?;
-    let typed = team.type_steadily(every, start, until).await;
-    let usage = Mark::now(Some(server), team.clients())?.since(&before);
-    let rss = server.memory()?;
-    let convergence = team.wait_converged(documents, converge).await;
-    stop.send_replace(true);
-    let seen = collect(watchers).await?;
+    let stretch = team.type_stretch(server, documents, every, typing).await?;
     let opened_in = team.opened_in;
     team.close().await;
-    let sent = typed?;
 
-    // Watchers see only their own document, so every match is a delivery within one.
-    let deliveries = Deliveries::match_up(&sent, &seen, |_| true);
-    let expected = sent.len() * (per_document - 1);
-    let agree = if convergence.agreed() {
+    let agree = if stretch.convergence.agreed() {
         format!("all {documents}")
     } else {
-        format!("NO: {}", convergence.why_not())
+        format!("NO: {}", stretch.convergence.why_not())
     };
-    let mut row = vec![
-        format!("{documents} × {per_document}"),
-        sent.len().to_string(),
-    ];
-    row.extend(percentiles_ms(&deliveries.latencies));
-    row.extend([
-        format!("{} of {expected}", deliveries.count()),
-        usage.server_cores(),
-        usage.bench_cores(),
-        mib(rss.rss_kib),
-        usage.to_server_per_second(),
-        secs(opened_in),
-        agree,
-    ]);
+    let mut row = vec![format!("{documents} × {per_document}")];
+    row.extend(stretch.into_columns(per_document - 1, opened_in, agree)?);
     Ok(row)
 }

@@ -9,12 +9,17 @@ use std::time::Duration;
 use agora_client::{Client, DocHandle, DocumentId};
 use automerge::{ChangeHash, Cursor};
 use futures_util::future::join_all;
+use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use super::arrivals::Sent;
+use super::arrivals::{collect, watch_arrivals, Deliveries, Seen, Sent};
 use super::keystrokes::Scripts;
 use super::open::{close_all, eager_client_options, open_readers_with, Target};
+use super::process::Memory;
+use super::report::{mib, percentiles_ms, secs};
 use super::typist::{write_regions, Typist};
+use super::usage::{Mark, Usage};
+use super::BenchServer;
 
 /// Between the editors opening and their first keystroke: watchers are subscribed by then.
 pub const LEAD: Duration = Duration::from_millis(200);
@@ -133,9 +138,86 @@ pub async fn open_team(
     })
 }
 
+/// What a stretch of steady typing by a team showed.
+pub struct Stretch {
+    /// The keystrokes committed (an error if some editor failed to type).
+    pub sent: anyhow::Result<Vec<Sent>>,
+    /// Every editor's arrivals.
+    pub seen: Vec<Seen>,
+    /// Server and bench CPU, and messages, while typing.
+    pub usage: Usage,
+    /// The server's memory when the typing stopped.
+    pub rss: Memory,
+    pub convergence: Convergence,
+}
+
+impl Stretch {
+    /// The columns the typing tables share after their first: keystrokes, keystroke → each
+    /// other editor p50/p95/p99/max, deliveries seen of `others` per keystroke, CPU, RSS,
+    /// messages per second, opening time, and `agreement`. Fails if some editor failed to type.
+    pub fn into_columns(
+        self,
+        others: usize,
+        opened_in: Duration,
+        agreement: String,
+    ) -> anyhow::Result<Vec<String>> {
+        let sent = self.sent?;
+        // Watchers see only their own document, so every match is a delivery within one.
+        let deliveries = Deliveries::match_up(&sent, &self.seen, |_| true);
+        let mut columns = vec![sent.len().to_string()];
+        columns.extend(percentiles_ms(&deliveries.latencies));
+        columns.extend([
+            format!("{} of {}", deliveries.count(), sent.len() * others),
+            self.usage.server_cores(),
+            self.usage.bench_cores(),
+            mib(self.rss.rss_kib),
+            self.usage.to_server_per_second(),
+            secs(opened_in),
+            agreement,
+        ]);
+        Ok(columns)
+    }
+}
+
 impl Team {
     pub fn clients(&self) -> impl Iterator<Item = &Client> {
         self.editors.iter().map(|editor| &editor.client)
+    }
+
+    /// Every editor types one keystroke per `every` for `typing` (from `LEAD` on) while the
+    /// arrivals at each are noted; then waits, bounded, until the replicas of each of the
+    /// `documents` agree.
+    pub async fn type_stretch(
+        &mut self,
+        server: &BenchServer,
+        documents: usize,
+        every: Duration,
+        typing: Duration,
+    ) -> anyhow::Result<Stretch> {
+        let start = Instant::now() + LEAD;
+        let until = start + typing;
+        let converge = converge_limit(typing);
+        let (stop, stopped) = watch::channel(false);
+        let watchers = self
+            .editors
+            .iter()
+            .map(|e| watch_arrivals(e.id, e.handle.clone(), stopped.clone(), until + converge))
+            .collect();
+
+        let before = Mark::now(Some(server), self.clients())?;
+        let sent = self.type_steadily(every, start, until).await;
+        let usage = Mark::now(Some(server), self.clients())?.since(&before);
+        let rss = server.memory()?;
+        let convergence = self.wait_converged(documents, converge).await;
+        stop.send_replace(true);
+        let seen = collect(watchers).await?;
+        Ok(Stretch {
+            sent,
+            seen,
+            usage,
+            rss,
+            convergence,
+        })
     }
 
     /// Every editor types one keystroke per `every` from `start` until `until`, editor i of n

@@ -11,16 +11,13 @@ use std::time::Duration;
 
 use agora_client::Client;
 use clap::Args;
-use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::arrivals::{collect, watch_arrivals, Deliveries};
-use super::editors::{converge_limit, open_team, regions, Team, LEAD};
+use super::editors::{open_team, regions, Team};
 use super::keystrokes::{Scripts, CONCURRENT_TRACES};
 use super::open::{bench_client_options, Target};
-use super::report::{failed_row, mib, percentiles_ms, secs, Table};
+use super::report::{failed_row, secs, Table};
 use super::seed::create_documents;
-use super::usage::Mark;
 use super::BenchServer;
 
 /// Bound on a fresh client loading the document written.
@@ -94,45 +91,17 @@ async fn measure(
 
     let every = Duration::from_millis(options.writer_keystroke_ms.max(1));
     let typing = Duration::from_secs(options.seconds);
-    let start = Instant::now() + LEAD;
-    let until = start + typing;
-    let converge = converge_limit(typing);
-    let (stop, stopped) = watch::channel(false);
-    let watchers = team
-        .editors
-        .iter()
-        .map(|e| watch_arrivals(e.id, e.handle.clone(), stopped.clone(), until + converge))
-        .collect();
-
-    let before = Mark::now(Some(server), team.clients())?;
-    let typed = team.type_steadily(every, start, until).await;
-    let usage = Mark::now(Some(server), team.clients())?.since(&before);
-    let rss = server.memory()?;
-    let convergence = team.wait_converged(1, converge).await;
-    stop.send_replace(true);
-    let seen = collect(watchers).await?;
-    let agreement = if convergence.agreed() {
+    let stretch = team.type_stretch(server, 1, every, typing).await?;
+    let agreement = if stretch.convergence.agreed() {
         fresh_client_agrees(&url, &created[0].0, &team).await
     } else {
-        format!("NO: {}", convergence.why_not())
+        format!("NO: {}", stretch.convergence.why_not())
     };
     let opened_in = team.opened_in;
     team.close().await;
-    let sent = typed?;
 
-    let deliveries = Deliveries::match_up(&sent, &seen, |_| true);
-    let expected = sent.len() * (writers - 1);
-    let mut row = vec![writers.to_string(), sent.len().to_string()];
-    row.extend(percentiles_ms(&deliveries.latencies));
-    row.extend([
-        format!("{} of {expected}", deliveries.count()),
-        usage.server_cores(),
-        usage.bench_cores(),
-        mib(rss.rss_kib),
-        usage.to_server_per_second(),
-        secs(opened_in),
-        agreement,
-    ]);
+    let mut row = vec![writers.to_string()];
+    row.extend(stretch.into_columns(writers - 1, opened_in, agreement)?);
     Ok(row)
 }
 
