@@ -2,6 +2,7 @@
 //!
 //! Layout:
 //! - `config`: the command line and `AGORA_*` environment, validated at start-up.
+//! - `allocator`: glibc's allocator set to hand freed memory back.
 //! - `admin`: `agora admin …`: accounts, organisations and tokens from the command line.
 //! - `auth`: who is asking: session cookie or API token.
 //! - `backup`: `agora backup` and `agora restore`: the whole database in one SQLite file.
@@ -22,6 +23,7 @@
 //! port-0 listener with their own shutdown signal.
 
 pub mod admin;
+pub mod allocator;
 pub mod auth;
 pub mod backup;
 pub mod cluster;

@@ -3,9 +3,11 @@ use tokio::net::TcpListener;
 
 use agora_server::config::{Cli, Command, LogFormat};
 
-/// Secret files become variables first, while this is the only thread: changing the environment
-/// while other threads run is undefined behaviour on glibc. Then the runtime starts.
+/// The allocator is set, and secret files become variables, while this is the only thread:
+/// changing the environment while other threads run is undefined behaviour on glibc. Then the
+/// runtime starts.
 fn main() -> anyhow::Result<()> {
+    agora_server::allocator::return_freed_memory();
     agora_server::secret_files::load(&Cli::command())?;
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -72,6 +72,8 @@ pub struct Metrics {
     /// Chunks appended to the change log, and how long each append took to be durable.
     pub log_appends: Counter,
     pub log_append_seconds: Histogram,
+    /// Transactions that stored appends; appends that arrive together share one.
+    pub log_commits: Counter,
     /// How long a document actor took for one batch of messages, storing included.
     pub sync_batch_seconds: Histogram,
     pub search_seconds: Histogram,
@@ -115,6 +117,7 @@ impl Metrics {
             messages_out,
             log_appends: Counter::default(),
             log_append_seconds: Histogram::new(latency_buckets()),
+            log_commits: Counter::default(),
             sync_batch_seconds: Histogram::new(latency_buckets()),
             search_seconds: Histogram::new(latency_buckets()),
             cluster_notices,
@@ -148,6 +151,11 @@ impl Metrics {
             "log_append_seconds",
             "Time for an append to become durable",
             metrics.log_append_seconds.clone(),
+        );
+        registry.register(
+            "log_commits",
+            "Transactions that stored appended chunks; appends that arrive together share one",
+            metrics.log_commits.clone(),
         );
         registry.register(
             "sync_batch_seconds",

@@ -208,12 +208,6 @@ pub struct ServerProcess {
     child: tokio::process::Child,
 }
 
-/// A server process whose log goes to a file, with variables of its own.
-struct Logging<'a> {
-    file: &'a Path,
-    env: &'a [(&'a str, &'a str)],
-}
-
 /// Where a provisioned data folder keeps the tester's token, so restarts reuse it.
 const TOKEN_FILE: &str = "test-token";
 
@@ -308,19 +302,16 @@ impl ServerProcess {
     }
 
     /// Like `start_binary`, with the process's log lines (at the server's default level) written
-    /// to a new file `log` instead of this process's standard error, for a test to read them,
-    /// and `env` set in its environment.
+    /// to a new file `log` instead of this process's standard error, for a test to read them.
     pub async fn start_binary_logging(
         binary: &Path,
         port: u16,
         data: &Path,
         extra: &[&str],
         log: &Path,
-        env: &[(&str, &str)],
     ) -> Self {
         let token = provision_with_cli(binary, data);
-        let logging = Logging { file: log, env };
-        Self::spawn(binary, port, data, extra, token, Some(logging)).await
+        Self::spawn(binary, port, data, extra, token, Some(log)).await
     }
 
     /// Starts `agora serve` for a tester provisioned already (in a shared database, say).
@@ -345,17 +336,14 @@ impl ServerProcess {
         data: &Path,
         extra: &[&str],
         token: String,
-        logging: Option<Logging<'_>>,
+        log: Option<&Path>,
     ) -> Self {
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
-        let env = logging.as_ref().map_or(&[][..], |logging| logging.env);
-        let (filter, stderr) = match &logging {
+        let (filter, stderr) = match log {
             // The server's own default filter, so the file holds what an operator would see.
-            Some(logging) => (
+            Some(log) => (
                 "info,sqlx=warn".to_owned(),
-                Stdio::from(
-                    std::fs::File::create(logging.file).expect("create the server's log file"),
-                ),
+                Stdio::from(std::fs::File::create(log).expect("create the server's log file")),
             ),
             // `AGORA_TEST_SERVER_LOG=debug` shows what the server processes say.
             None => (
@@ -371,7 +359,6 @@ impl ServerProcess {
             .arg(data)
             .args(extra)
             .env("AGORA_LOG", filter)
-            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(stderr)
             .kill_on_drop(true)

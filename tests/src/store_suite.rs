@@ -6,6 +6,7 @@ use std::future::Future;
 use agora_schema::DocumentId;
 use agora_server::database::{Database, Location};
 use agora_server::store::{SqlStore, Store};
+use futures_util::future::join_all;
 
 /// Opens a store on the backend under test; each call is a new connection pool on the same
 /// database, as a second instance (or a restart) would open it.
@@ -27,6 +28,8 @@ pub async fn run(backend: &impl OpenStore) {
     loading_since_a_sequence_returns_what_came_after(&store).await;
     changed_since_names_the_documents_stored_to(&store).await;
     concurrent_appends_get_distinct_sequence_numbers(&store, &store).await;
+    appends_that_arrive_together_share_a_commit(&store).await;
+    a_failing_append_does_not_fail_the_others_of_its_group(&store).await;
     let again = backend.open().await;
     concurrent_appends_get_distinct_sequence_numbers(&store, &again).await;
     the_storage_id_is_stable_across_reopening(&store, &again).await;
@@ -131,6 +134,63 @@ async fn concurrent_appends_get_distinct_sequence_numbers(one: &SqlStore, other:
     assert_eq!(seqs, (1..=20).collect::<Vec<_>>());
     let loaded = other.load(id).await.unwrap().unwrap();
     assert_eq!(loaded.chunks.len(), 20);
+}
+
+/// Appends to many documents at once are stored in a few transactions, each in its own log.
+async fn appends_that_arrive_together_share_a_commit(store: &SqlStore) {
+    let ids: Vec<DocumentId> = (0..100).map(|_| DocumentId::random()).collect();
+    let commits_before = store.append_commits();
+    let appends = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| async move { store.append(*id, format!("chunk of {i}").as_bytes()).await });
+    for (i, stored) in join_all(appends).await.into_iter().enumerate() {
+        assert_eq!(stored.unwrap(), 1, "append {i}");
+    }
+    let commits = store.append_commits() - commits_before;
+    assert!(
+        commits <= 10,
+        "100 appends that arrived together took {commits} commits"
+    );
+    for (i, id) in ids.iter().enumerate() {
+        let loaded = store.load(*id).await.unwrap().unwrap();
+        assert_eq!(
+            loaded.chunks,
+            vec![(1, format!("chunk of {i}").into_bytes())]
+        );
+    }
+}
+
+/// An append that cannot be stored fails alone: the others that arrived with it are stored.
+async fn a_failing_append_does_not_fail_the_others_of_its_group(store: &SqlStore) {
+    let broken = DocumentId::random();
+    // A chunk numbered beyond its document's counter, as only damage could leave it: the next
+    // append's chunk collides with it.
+    let pool = store.database().pool();
+    sqlx::query("insert into document (document_id, created_at, updated_at) values ($1, 0, 0)")
+        .bind(broken.to_string())
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query("insert into document_chunk (document_id, seq, data) values ($1, 1, $2)")
+        .bind(broken.to_string())
+        .bind(&b"already here"[..])
+        .execute(pool)
+        .await
+        .unwrap();
+    let others: Vec<DocumentId> = (0..20).map(|_| DocumentId::random()).collect();
+    let everyone = std::iter::once(broken).chain(others.iter().copied());
+    let results = join_all(everyone.map(|id| store.append(id, b"new"))).await;
+    assert!(results[0].is_err(), "the colliding append must fail");
+    for stored in &results[1..] {
+        assert_eq!(stored.as_ref().unwrap(), &1);
+    }
+    let loaded = store.load(broken).await.unwrap().unwrap();
+    assert_eq!(loaded.chunks, vec![(1, b"already here".to_vec())]);
+    for id in others {
+        let loaded = store.load(id).await.unwrap().unwrap();
+        assert_eq!(loaded.chunks, vec![(1, b"new".to_vec())]);
+    }
 }
 
 async fn the_storage_id_is_stable_across_reopening(one: &SqlStore, other: &SqlStore) {

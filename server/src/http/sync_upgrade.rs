@@ -16,6 +16,11 @@ use crate::AppState;
 /// idle peer's memory. A sync message while typing is a few hundred bytes; a larger frame gets
 /// a buffer of its own size and arrives whole, in more reads.
 const READ_BUFFER_BYTES: usize = 1024;
+/// Bytes of outgoing frames gathered before they are written. The library keeps its write
+/// buffer at the largest size it ever reached, for as long as the connection lasts; at zero
+/// every frame is written as it comes, so the buffer holds one frame, not a burst's worth
+/// (128 KiB by default).
+const WRITE_BUFFER_BYTES: usize = 0;
 
 pub async fn sync(
     State(state): State<AppState>,
@@ -42,6 +47,7 @@ pub async fn sync(
     let limit = hub.limits.max_frame_bytes;
     upgrade
         .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(WRITE_BUFFER_BYTES)
         .max_message_size(limit)
         .max_frame_size(limit)
         .on_upgrade(move |socket| async move {

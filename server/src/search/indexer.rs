@@ -25,6 +25,10 @@ use crate::sync::DocumentRegistry;
 /// How long the indexer gathers changes before writing them: keystrokes coalesce, and the
 /// delay stays far below the one second people notice.
 const GATHER: Duration = Duration::from_millis(150);
+/// Under a heavy load the indexer gathers longer: at least this many times as long as its last
+/// write took, so indexing takes at most about a fifth of its thread's time and leaves the rest
+/// to the sync that people wait on, at the price of search results a little later.
+const GATHER_PER_WRITE: u32 = 4;
 /// Documents per commit during a rebuild.
 const REBUILD_BATCH: usize = 64;
 /// At start, documents stored this long before the index's last commit are read again: they
@@ -69,6 +73,7 @@ impl Indexer {
         } else {
             self.mark_stored_since_last_commit().await;
         }
+        let mut gather = GATHER;
         loop {
             let ids = tokio::select! {
                 ids = self.changed.take() => ids,
@@ -81,12 +86,18 @@ impl Indexer {
                     return;
                 }
             };
-            tokio::time::sleep(GATHER).await;
+            // A stop ends the gathering early; what was gathered is written at once.
+            tokio::select! {
+                () = tokio::time::sleep(gather) => {}
+                () = stop.cancelled() => {}
+            }
             let mut ids = ids;
             ids.extend(self.changed.take_now());
             ids.sort();
             ids.dedup();
+            let started = std::time::Instant::now();
             self.write(&ids).await;
+            gather = GATHER.max(started.elapsed() * GATHER_PER_WRITE);
         }
     }
 

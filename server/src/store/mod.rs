@@ -6,8 +6,10 @@
 //!
 //! Layout:
 //! - `sql`: the store on the database (SQLite or PostgreSQL, the same queries).
+//! - `group_commit`: appends that arrive together share one transaction.
 //! - `watched`: wraps a store and marks every document whose content changed.
 
+mod group_commit;
 mod sql;
 mod watched;
 

@@ -3,15 +3,17 @@
 //! Appends to one document are ordered by the document row: bumping its `last_seq` is the
 //! first write of every append and holds the row's lock until commit. On PostgreSQL the append
 //! also notifies `document-id:seq:instance` on [`CHUNK_CHANNEL`], delivered on commit, so the
-//! other instances read the new chunk from the log.
+//! other instances read the new chunk from the log. Appends that arrive together are committed
+//! in one transaction (`group_commit`).
 
 use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use agora_schema::DocumentId;
 use async_trait::async_trait;
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 
+use super::group_commit::GroupCommit;
 use super::{Seq, Store, StoreError, StoredDocument};
 use crate::database::{Backend, Database};
 
@@ -23,6 +25,8 @@ pub struct SqlStore {
     db: Database,
     /// Names this store in its chunk notices, so that its own instance can skip them.
     instance: String,
+    /// Appends share transactions (see `group_commit`).
+    group: GroupCommit,
 }
 
 impl SqlStore {
@@ -30,6 +34,7 @@ impl SqlStore {
         Self {
             db,
             instance: format!("{:016x}", rand::random::<u64>()),
+            group: GroupCommit::default(),
         }
     }
 
@@ -40,6 +45,11 @@ impl SqlStore {
 
     pub fn database(&self) -> &Database {
         &self.db
+    }
+
+    /// Transactions committed for appends so far (see `group_commit`).
+    pub fn append_commits(&self) -> u64 {
+        self.group.commits()
     }
 }
 
@@ -92,35 +102,9 @@ impl Store for SqlStore {
     }
 
     async fn append(&self, id: DocumentId, changes: &[u8]) -> Result<Seq, StoreError> {
-        let key = id.to_string();
-        let now = now_ms();
-        let mut tx = self.db.pool().begin().await?;
-        let seq: Seq = sqlx::query_scalar(
-            "insert into document (document_id, created_at, updated_at, last_seq) values ($1, $2, $3, 1)
-             on conflict (document_id) do update
-                 set last_seq = document.last_seq + 1, updated_at = excluded.updated_at
-             returning last_seq",
-        )
-        .bind(&key)
-        .bind(now)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query("insert into document_chunk (document_id, seq, data) values ($1, $2, $3)")
-            .bind(&key)
-            .bind(seq)
-            .bind(changes)
-            .execute(&mut *tx)
-            .await?;
-        if self.db.backend() == Backend::Postgres {
-            sqlx::query("select pg_notify($1, $2)")
-                .bind(CHUNK_CHANNEL)
-                .bind(format!("{key}:{seq}:{}", self.instance))
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(seq)
+        self.group
+            .append(&self.db, &self.instance, id, changes)
+            .await
     }
 
     async fn compact(
@@ -206,6 +190,43 @@ impl Store for SqlStore {
     async fn close(&self) {
         self.db.close().await
     }
+}
+
+/// Appends `changes` to the document's log inside `tx`; returns the chunk's sequence number.
+pub(super) async fn append_in(
+    tx: &mut Transaction<'static, Any>,
+    db: &Database,
+    instance: &str,
+    id: DocumentId,
+    changes: &[u8],
+) -> Result<Seq, StoreError> {
+    let key = id.to_string();
+    let now = now_ms();
+    let seq: Seq = sqlx::query_scalar(
+        "insert into document (document_id, created_at, updated_at, last_seq) values ($1, $2, $3, 1)
+         on conflict (document_id) do update
+             set last_seq = document.last_seq + 1, updated_at = excluded.updated_at
+         returning last_seq",
+    )
+    .bind(&key)
+    .bind(now)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    sqlx::query("insert into document_chunk (document_id, seq, data) values ($1, $2, $3)")
+        .bind(&key)
+        .bind(seq)
+        .bind(changes)
+        .execute(&mut **tx)
+        .await?;
+    if db.backend() == Backend::Postgres {
+        sqlx::query("select pg_notify($1, $2)")
+            .bind(CHUNK_CHANNEL)
+            .bind(format!("{key}:{seq}:{instance}"))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(seq)
 }
 
 fn parse_ids(keys: &[String]) -> Result<Vec<DocumentId>, StoreError> {

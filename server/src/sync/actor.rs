@@ -6,15 +6,15 @@
 //! brought up to date once its queue drains, or disconnected after the lag limit.
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use agora_schema::{encode, DocumentId, DocumentMessage, EphemeralMessage, Message, PeerId};
 use automerge::sync::{self, SyncDoc};
 use automerge::{Automerge, ChangeHash, ReadDoc, TextEncoding};
 use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
+use super::outbox::{Outbox, Refused};
 use super::registry::DocumentRegistry;
 use super::{close_code, SyncLimits};
 use crate::metrics::{metrics, seconds_since, GaugeGuard};
@@ -37,34 +37,9 @@ const LAG_RETRY_EVERY: Duration = Duration::from_millis(50);
 pub struct PeerLink {
     pub connection: ConnectionId,
     pub peer_id: PeerId,
-    /// Encoded frames for the connection's writer; bounded, so a slow reader shows as lag.
-    pub outbox: mpsc::Sender<Vec<u8>>,
-    pub kick: Kick,
-}
-
-/// Asks a connection to close, with the reason the peer is told.
-#[derive(Clone, Default)]
-pub struct Kick {
-    token: CancellationToken,
-    reason: Arc<OnceLock<(String, u16)>>,
-}
-
-impl Kick {
-    /// Closes the connection for a reason that is not the peer's fault.
-    pub fn kick(&self, reason: impl Into<String>) {
-        self.kick_with_code(reason, close_code::TRY_AGAIN_LATER);
-    }
-
-    pub fn kick_with_code(&self, reason: impl Into<String>, code: u16) {
-        let _ = self.reason.set((reason.into(), code));
-        self.token.cancel();
-    }
-
-    /// Resolves once kicked, with the reason and close code (the first kick wins).
-    pub async fn kicked_with_code(&self) -> (String, u16) {
-        self.token.cancelled().await;
-        self.reason.get().cloned().unwrap_or_default()
-    }
+    /// Frames for the connection, and the way to close it; bounded, so a slow reader shows as
+    /// lag.
+    pub outbox: Arc<Outbox>,
 }
 
 pub enum DocumentCommand {
@@ -179,7 +154,7 @@ impl DocumentActor {
             while let Ok(command) = inbox.try_recv() {
                 match command {
                     DocumentCommand::Sync { from, .. } => from
-                        .kick
+                        .outbox
                         .kick("the server cannot read the document right now; reconnect"),
                     DocumentCommand::Read { read } => read(None),
                     _ => {}
@@ -279,7 +254,7 @@ impl DocumentActor {
         if behind && !self.catch_up().await {
             for peer in self.peers.values() {
                 peer.link
-                    .kick
+                    .outbox
                     .kick("the server could not read the document's latest changes; reconnect");
             }
             return false;
@@ -307,7 +282,7 @@ impl DocumentActor {
                 // The unstored changes were never sent to anyone; the peers that made them still
                 // have them and send them again when they reconnect.
                 for peer in self.peers.values() {
-                    peer.link.kick.kick(
+                    peer.link.outbox.kick(
                         "the server could not store your changes; reconnect to sync them again",
                     );
                 }
@@ -327,14 +302,14 @@ impl DocumentActor {
 
     fn receive_sync(&mut self, from: PeerLink, data: &[u8], is_request: bool, may_write: bool) {
         if let Health::Unreadable = self.health {
-            from.kick
+            from.outbox
                 .kick(format!("document {} cannot be read on the server", self.id));
             return;
         }
         let message = match sync::Message::decode(data) {
             Ok(message) => message,
             Err(error) => {
-                from.kick
+                from.outbox
                     .kick(format!("`data` is not an automerge sync message: {error}"));
                 self.peers.remove(&from.connection);
                 return;
@@ -342,7 +317,7 @@ impl DocumentActor {
         };
         let connection = from.connection;
         if !may_write && brings_new_changes(&self.doc, &message) {
-            from.kick.kick_with_code(
+            from.outbox.kick_with_code(
                 format!(
                     "you may only read document {}; your change was not stored",
                     self.id
@@ -375,7 +350,7 @@ impl DocumentActor {
         peer.due = true;
         if let Err(error) = self.doc.receive_sync_message(&mut peer.state, message) {
             peer.link
-                .kick
+                .outbox
                 .kick(format!("the sync message could not be applied: {error}"));
             self.peers.remove(&connection);
         }
@@ -485,23 +460,23 @@ impl DocumentActor {
                 }
                 continue;
             }
-            let permit = match peer.link.outbox.try_reserve() {
-                Ok(permit) => permit,
-                Err(mpsc::error::TrySendError::Full(())) => {
+            match peer.link.outbox.room() {
+                Ok(()) => {}
+                Err(Refused::Full) => {
                     let since = *peer.lagging_since.get_or_insert(now);
                     if now.duration_since(since) > self.limits.lag_limit {
                         peer.link
-                            .kick
+                            .outbox
                             .kick("you fell too far behind; reconnect to resync");
                         gone.push(*connection);
                     }
                     continue;
                 }
-                Err(mpsc::error::TrySendError::Closed(())) => {
+                Err(Refused::Closed) => {
                     gone.push(*connection);
                     continue;
                 }
-            };
+            }
             peer.lagging_since = None;
             peer.due = false;
             if std::mem::take(&mut peer.owes_heads) {
@@ -515,12 +490,14 @@ impl DocumentActor {
                 changes = message.as_ref().map(|m| m.changes.len()), "sync out"
             );
             if let Some(message) = message {
-                permit.send(encode(&Message::Sync(DocumentMessage {
-                    sender_id: self.server_peer.clone(),
-                    target_id: peer.link.peer_id.clone(),
-                    document_id: self.id,
-                    data: message.encode(),
-                })));
+                peer.link
+                    .outbox
+                    .push(encode(&Message::Sync(DocumentMessage {
+                        sender_id: self.server_peer.clone(),
+                        target_id: peer.link.peer_id.clone(),
+                        document_id: self.id,
+                        data: message.encode(),
+                    })));
             }
         }
         for connection in gone {

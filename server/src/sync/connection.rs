@@ -1,24 +1,27 @@
-//! One task pair per WebSocket: a reader that checks every frame and routes it, and a writer
-//! that owns the socket's sending half, pings, and closes with a reason when asked.
+//! One task per WebSocket: it reads every frame, checks it and routes it, sends what the
+//! document actors queued in its outbox, pings, and closes with a reason when asked.
+//!
+//! One task and one small outbox, nothing split or spawned: most connections are idle most of
+//! the time, and what an idle connection holds is what thousands of them cost.
 
 use std::collections::{HashMap, HashSet};
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use agora_schema::{
     decode, encode, DocumentId, JoinMessage, Message, PeerId, PeerMessage, PeerMetadata,
     PROTOCOL_VERSION,
 };
 use axum::extract::ws::{CloseFrame, Message as Frame, WebSocket};
-use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::{broadcast, mpsc};
-use tokio_util::sync::CancellationToken;
+use tokio::sync::broadcast;
+use tokio::time::Instant;
 
-use super::actor::{ConnectionId, DocumentCommand, Kick, PeerLink};
+use super::actor::{ConnectionId, DocumentCommand, PeerLink};
 use super::admission::MessageRate;
+use super::outbox::Outbox;
 use super::{close_code, SyncHub};
 use crate::auth::Principal;
 use crate::directory::{AccessChange, DocRole};
@@ -31,34 +34,23 @@ static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
 /// How long the last words to a departing peer (an `error`, a close frame) may take.
 const FAREWELL_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Why the reader stopped.
+/// Why the connection ends.
 enum Ending {
-    /// The peer left or the server is shutting down: close quietly.
+    /// The peer left: close normally.
     Quiet,
-    /// The peer broke the protocol: tell it why, then close.
+    /// The peer broke the protocol or was asked to go: tell it why, then close.
     Refused { reason: String, code: u16 },
+    /// The server gives up on the peer (or shuts down); the peer may come back.
+    GoingAway(&'static str),
 }
 
 /// Serves one authenticated peer until it leaves, breaks the protocol, loses its access, or the
 /// server shuts down.
-pub async fn serve_connection(socket: WebSocket, hub: Arc<SyncHub>, principal: Principal) {
+pub async fn serve_connection(mut socket: WebSocket, hub: Arc<SyncHub>, principal: Principal) {
     let _tracked = hub.connections.token();
     let _counted = GaugeGuard::new(&metrics().connections);
     let connection = NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed);
-    let (sink, mut stream) = socket.split();
-    let (outbox, outbox_rx) = mpsc::channel(hub.limits.send_queue);
-    let kick = Kick::default();
-    let done = CancellationToken::new();
-    let heard = Arc::new(Mutex::new(Instant::now()));
-    let writer = tokio::spawn(write_loop(
-        sink,
-        outbox_rx,
-        kick.clone(),
-        done.clone(),
-        heard.clone(),
-        hub.clone(),
-    ));
-
+    let outbox = Outbox::new(hub.limits.send_queue);
     let mut reader = Reader {
         hub: &hub,
         changes: hub.directory.subscribe(),
@@ -66,29 +58,45 @@ pub async fn serve_connection(socket: WebSocket, hub: Arc<SyncHub>, principal: P
         roles: HashMap::new(),
         denied_requests: HashMap::new(),
         connection,
-        outbox,
-        kick: kick.clone(),
-        heard,
+        outbox: outbox.clone(),
         peer: None,
         documents: HashSet::new(),
     };
-    let ending = tokio::select! {
-        ending = reader.read_all(&mut stream) => ending,
-        _ = done.cancelled() => Ending::Quiet,
-    };
-    match ending {
-        Ending::Quiet => done.cancel(),
-        Ending::Refused { reason, code } => {
-            tracing::debug!(connection, %reason, "closing a connection that broke the protocol");
-            kick.kick_with_code(reason, code);
-        }
-    }
+    let ending = reader.serve(&mut socket).await;
+    outbox.close();
     for id in std::mem::take(&mut reader.documents) {
         hub.documents
             .dispatch(id, DocumentCommand::Leave { connection })
             .await;
     }
-    let _ = writer.await;
+    say_goodbye(&mut socket, connection, ending).await;
+}
+
+/// Tells the peer why the connection ends, as far as it still listens.
+async fn say_goodbye(socket: &mut WebSocket, connection: ConnectionId, ending: Ending) {
+    let (code, reason) = match ending {
+        Ending::Quiet => (close_code::NORMAL, String::new()),
+        Ending::Refused { reason, code } => {
+            tracing::debug!(connection, %reason, "closing a connection");
+            let farewell = encode(&Message::Error {
+                message: reason.clone(),
+            });
+            let sent = socket.send(Frame::Binary(farewell.into()));
+            let _ = tokio::time::timeout(FAREWELL_TIMEOUT, sent).await;
+            (code, reason)
+        }
+        Ending::GoingAway(reason) => (close_code::GOING_AWAY, reason.to_owned()),
+    };
+    let reason: String = reason.chars().take(100).collect();
+    let close = Frame::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }));
+    let _ = tokio::time::timeout(FAREWELL_TIMEOUT, async {
+        socket.send(close).await?;
+        socket.close().await
+    })
+    .await;
 }
 
 struct Reader<'a> {
@@ -102,45 +110,59 @@ struct Reader<'a> {
     /// `request`s answered `doc-unavailable`, kept to be answered properly if access comes.
     denied_requests: HashMap<DocumentId, Vec<u8>>,
     connection: ConnectionId,
-    outbox: mpsc::Sender<Vec<u8>>,
-    kick: Kick,
-    /// When the peer was last heard from (any frame, pongs included).
-    heard: Arc<Mutex<Instant>>,
+    outbox: Arc<Outbox>,
     peer: Option<PeerId>,
     /// Documents this connection has sent messages for; each gets a `Leave` at the end.
     documents: HashSet<DocumentId>,
 }
 
 impl Reader<'_> {
-    /// Handling a message may wait on the directory and the document, through large futures;
-    /// they are boxed while they run, so that the state every idle connection keeps stays small.
-    async fn read_all(&mut self, stream: &mut SplitStream<WebSocket>) -> Ending {
+    /// Serves the peer until the connection ends. Handling a message may wait on the directory
+    /// and the document, through large futures; they are boxed while they run, so that the
+    /// state every idle connection keeps stays small.
+    async fn serve(&mut self, socket: &mut WebSocket) -> Ending {
         let limits = &self.hub.limits;
         let rate = MessageRate::new(
             NonZeroU32::new(limits.max_messages_per_second).unwrap_or(NonZeroU32::MIN),
         );
-        let join_deadline = tokio::time::Instant::now() + limits.join_timeout;
+        let join_deadline = Instant::now() + limits.join_timeout;
+        let mut ping =
+            tokio::time::interval_at(Instant::now() + limits.ping_every, limits.ping_every);
+        ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // When the peer was last heard from (any frame, pongs included).
+        let mut heard = Instant::now();
         loop {
-            let next = if self.peer.is_none() {
-                match tokio::time::timeout_at(join_deadline, stream.next()).await {
-                    Ok(next) => next,
-                    Err(_) => {
-                        return refused("no `join` arrived in time", close_code::PROTOCOL_ERROR)
-                    }
+            if let Err(ending) = self.send_queued(socket).await {
+                return ending;
+            }
+            let next = tokio::select! {
+                biased;
+                _ = self.hub.shutdown.cancelled() => {
+                    return Ending::GoingAway("the server is shutting down");
                 }
-            } else {
-                tokio::select! {
-                    next = stream.next() => next,
-                    change = self.changes.recv() => {
-                        if let Err(ending) = Box::pin(self.access_changed(change)).await {
-                            return ending;
-                        }
-                        continue;
+                _ = ping.tick() => {
+                    if heard.elapsed() > limits.pong_timeout {
+                        return self.give_up("no answer to pings");
                     }
-                    _ = self.hub.shutdown.cancelled() => return Ending::Quiet,
+                    let ping = socket.send(Frame::Ping(Default::default()));
+                    if !matches!(tokio::time::timeout(FAREWELL_TIMEOUT, ping).await, Ok(Ok(()))) {
+                        return self.give_up("stalled");
+                    }
+                    continue;
                 }
+                _ = tokio::time::sleep_until(join_deadline), if self.peer.is_none() => {
+                    return refused("no `join` arrived in time", close_code::PROTOCOL_ERROR);
+                }
+                next = socket.next() => next,
+                change = self.changes.recv(), if self.peer.is_some() => {
+                    if let Err(ending) = Box::pin(self.access_changed(change)).await {
+                        return ending;
+                    }
+                    continue;
+                }
+                _ = self.outbox.ready() => continue,
             };
-            *self.heard.lock().expect("heard lock") = Instant::now();
+            heard = Instant::now();
             let frame = match next {
                 None | Some(Ok(Frame::Close(_))) => return Ending::Quiet,
                 Some(Ok(Frame::Binary(bytes))) => bytes,
@@ -181,7 +203,54 @@ impl Reader<'_> {
             if let Err(ending) = Box::pin(self.handle(message)).await {
                 return ending;
             }
+            // Time spent handling (waiting on a busy document, say) is not the peer's silence.
+            heard = Instant::now();
         }
+    }
+
+    /// Sends everything queued in the outbox, or ends the connection if it was kicked. A peer
+    /// that does not take its frames within the lag limit is gone for our purposes.
+    async fn send_queued(&self, socket: &mut WebSocket) -> Result<(), Ending> {
+        loop {
+            if let Some((reason, code)) = self.outbox.kicked() {
+                return Err(Ending::Refused { reason, code });
+            }
+            let Some(first) = self.outbox.pop() else {
+                return Ok(());
+            };
+            // What is queued goes out under one lag timeout; at most a full queue's worth, so
+            // the limit judges the peer's reading, not the size of a burst.
+            let burst = async {
+                let mut frame = Some(first);
+                let mut fed = 0;
+                while let Some(bytes) = frame {
+                    socket.feed(Frame::Binary(bytes.into())).await?;
+                    metrics().count_message(Direction::Out);
+                    fed += 1;
+                    frame = if fed < self.hub.limits.send_queue {
+                        self.outbox.pop()
+                    } else {
+                        None
+                    };
+                }
+                socket.flush().await
+            };
+            match tokio::time::timeout(self.hub.limits.lag_limit, burst).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => return Err(Ending::Quiet),
+                Err(_) => return Err(self.give_up("too slow")),
+            }
+        }
+    }
+
+    /// Ends a connection whose peer stopped listening; it resyncs when it comes back.
+    fn give_up(&self, reason: &'static str) -> Ending {
+        tracing::info!(
+            connection = self.connection,
+            reason,
+            "dropping an unresponsive peer"
+        );
+        Ending::GoingAway(reason)
     }
 
     async fn handle(&mut self, message: Message) -> Result<(), Ending> {
@@ -264,10 +333,7 @@ impl Reader<'_> {
             },
             selected_protocol_version: PROTOCOL_VERSION.to_owned(),
         }));
-        // The queue is empty before `peer`, so this cannot fail for want of room.
-        if self.outbox.try_send(answer).is_err() {
-            return Err(Ending::Quiet);
-        }
+        self.outbox.push(answer);
         self.peer = Some(join.sender_id);
         Ok(())
     }
@@ -288,7 +354,8 @@ impl Reader<'_> {
                 self.denied_requests.insert(id, data);
             }
             // Indistinguishable from a document that does not exist.
-            return self.send_unavailable(id).await;
+            self.send_unavailable(id);
+            return Ok(());
         };
         if !self.documents.contains(&id) {
             if self.documents.len() >= self.hub.limits.max_documents_per_connection {
@@ -307,7 +374,6 @@ impl Reader<'_> {
             connection: self.connection,
             peer_id: self.peer.clone().expect("joined"),
             outbox: self.outbox.clone(),
-            kick: self.kick.clone(),
         };
         let command = DocumentCommand::Sync {
             from,
@@ -319,13 +385,13 @@ impl Reader<'_> {
         Ok(())
     }
 
-    async fn send_unavailable(&mut self, id: DocumentId) -> Result<(), Ending> {
+    fn send_unavailable(&self, id: DocumentId) {
         let frame = encode(&Message::DocUnavailable {
             sender_id: self.hub.server_peer.clone(),
             target_id: self.peer.clone().expect("joined"),
             document_id: id,
         });
-        self.outbox.send(frame).await.map_err(|_| Ending::Quiet)
+        self.outbox.push(frame);
     }
 }
 
@@ -357,68 +423,4 @@ fn read_error(error: axum::Error, max_frame_bytes: usize) -> Ending {
         tracing::debug!(%text, "connection read failed");
         Ending::Quiet
     }
-}
-
-async fn write_loop(
-    mut sink: SplitSink<WebSocket, Frame>,
-    mut outbox: mpsc::Receiver<Vec<u8>>,
-    kick: Kick,
-    done: CancellationToken,
-    heard: Arc<Mutex<Instant>>,
-    hub: Arc<SyncHub>,
-) {
-    let limits = hub.limits.clone();
-    let mut ping = tokio::time::interval(limits.ping_every);
-    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    ping.tick().await;
-    let (code, reason) = loop {
-        tokio::select! {
-            biased;
-            (reason, code) = kick.kicked_with_code() => {
-                let farewell = encode(&Message::Error { message: reason.clone() });
-                let _ = tokio::time::timeout(FAREWELL_TIMEOUT, sink.send(Frame::Binary(farewell.into()))).await;
-                break (code, reason);
-            }
-            // Before `done`: at shutdown the reader ends too, and the peer must still hear
-            // "going away" (so it reconnects), not a normal close.
-            _ = hub.shutdown.cancelled() => break (close_code::GOING_AWAY, "the server is shutting down".to_owned()),
-            _ = done.cancelled() => break (close_code::NORMAL, String::new()),
-            frame = outbox.recv() => {
-                let Some(frame) = frame else { break (close_code::NORMAL, String::new()) };
-                // A peer that does not read for the whole lag limit is gone for our purposes.
-                match tokio::time::timeout(limits.lag_limit, sink.send(Frame::Binary(frame.into()))).await {
-                    Ok(Ok(())) => metrics().count_message(Direction::Out),
-                    Ok(Err(_)) => break (close_code::NORMAL, String::new()),
-                    Err(_) => {
-                        kick.kick("you did not read your messages; reconnect to resync");
-                        break (close_code::GOING_AWAY, "too slow".to_owned());
-                    }
-                }
-            }
-            _ = ping.tick() => {
-                let silent_for = heard.lock().expect("heard lock").elapsed();
-                if silent_for > limits.pong_timeout {
-                    kick.kick("no answer to pings");
-                    break (close_code::GOING_AWAY, "no answer to pings".to_owned());
-                }
-                let ping = tokio::time::timeout(FAREWELL_TIMEOUT, sink.send(Frame::Ping(Default::default())));
-                if !matches!(ping.await, Ok(Ok(()))) {
-                    kick.kick("the connection stalled");
-                    break (close_code::GOING_AWAY, "stalled".to_owned());
-                }
-            }
-        }
-    };
-    // Stop the reader too, whichever side ended first.
-    done.cancel();
-    let reason: String = reason.chars().take(100).collect();
-    let close = Frame::Close(Some(CloseFrame {
-        code,
-        reason: reason.into(),
-    }));
-    let _ = tokio::time::timeout(FAREWELL_TIMEOUT, async {
-        sink.send(close).await?;
-        sink.close().await
-    })
-    .await;
 }

@@ -2,11 +2,19 @@
 //!
 //! One connection task per WebSocket reads frames, checks them and hands document messages to
 //! the document's actor; the actor owns the automerge document and a sync state per peer,
-//! stores every accepted change before any peer hears of it, and sends each peer what it lacks.
+//! stores every accepted change before any peer hears of it, and queues for each peer what it
+//! lacks in the peer's outbox, which the connection task sends.
+//!
+//! Layout:
+//! - `connection`: the connection task (and `connection/access`: roles and access changes);
+//! - `outbox`: the frames queued for one connection, and the request to close it;
+//! - `actor`: the document actor; `registry`: finds or starts a document's actor;
+//! - `admission`: connections per account and messages per second.
 
 mod actor;
 mod admission;
 mod connection;
+mod outbox;
 mod registry;
 
 use std::sync::Arc;

@@ -52,7 +52,7 @@ pub struct ThroughputOptions {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "250,500,1000,2000,4000,8000,16000"
+        default_value = "250,500,750,1000,1500,2000,2500,3000,4000,6000,8000,16000"
     )]
     pub rates: Vec<u32>,
     /// Documents the load spreads over.

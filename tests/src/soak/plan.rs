@@ -20,16 +20,6 @@ pub const SERVER_OPTIONS: [&str; 8] = [
     "--idle-unload",
     "2s",
 ];
-/// glibc's allocator, pinned for the server process: freed memory goes back to the system, so
-/// the idle server's resident memory is what it still holds. Left to itself glibc raises both
-/// thresholds after the first large free (up to 32 and 64 MiB; tantivy's indexing buffers and
-/// document saves are such frees) and keeps freed memory from then on, so that idle memory
-/// shows the busiest moment's fragmentation rather than a leak. 128 KiB is glibc's own start
-/// value for both.
-pub const SERVER_ENV: [(&str, &str); 2] = [
-    ("MALLOC_MMAP_THRESHOLD_", "131072"),
-    ("MALLOC_TRIM_THRESHOLD_", "131072"),
-];
 
 /// The same limits as durations, for the slow readers' expectations.
 pub const LAG_LIMIT: Duration = Duration::from_secs(3);

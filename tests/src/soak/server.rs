@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 
-use super::plan::{SERVER_ENV, SERVER_OPTIONS};
+use super::plan::SERVER_OPTIONS;
 use crate::bench::process::Memory;
 use crate::server::{free_port, sync_url_with_token, ServerProcess};
 
@@ -85,7 +85,6 @@ impl SoakServer {
             &self.folder.path().join("data"),
             &extra,
             &log,
-            &SERVER_ENV,
         )
         .await;
         self.token = process.token.clone();

@@ -65,21 +65,20 @@ struct Harness {
     actor: DocumentActor,
     store: Arc<FailingStore>,
     link: PeerLink,
-    frames: mpsc::Receiver<Vec<u8>>,
+    frames: Arc<Outbox>,
     _data: tempfile::TempDir,
 }
 
-fn link(connection: ConnectionId) -> (PeerLink, mpsc::Receiver<Vec<u8>>) {
-    let (outbox, frames) = mpsc::channel(16);
+fn link(connection: ConnectionId) -> (PeerLink, Arc<Outbox>) {
+    let outbox = Outbox::new(16);
     let peer_id = PeerId::new(format!("peer-{connection}"));
     (
         PeerLink {
             connection,
             peer_id,
-            outbox,
-            kick: Kick::default(),
+            outbox: outbox.clone(),
         },
-        frames,
+        outbox,
     )
 }
 
@@ -129,7 +128,7 @@ impl Harness {
     /// The sync messages the actor sent, in order.
     fn sent(&mut self) -> Vec<sync::Message> {
         let mut sent = Vec::new();
-        while let Ok(frame) = self.frames.try_recv() {
+        while let Some(frame) = self.frames.pop() {
             if let Ok(Message::Sync(body)) = decode(&frame) {
                 sent.push(sync::Message::decode(&body.data).unwrap());
             }
@@ -184,7 +183,7 @@ async fn a_peer_hears_our_heads_after_its_changes_even_within_one_batch() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_the_store_refuses_reaches_no_peer() {
     let mut h = harness().await;
-    let (watcher, mut watcher_frames) = link(2);
+    let (watcher, watcher_frames) = link(2);
     let watcher_doc = Automerge::new();
     let mut watcher_state = sync::State::new();
     let hello = watcher_doc
@@ -197,7 +196,7 @@ async fn a_change_the_store_refuses_reaches_no_peer() {
         may_write: true,
     };
     assert!(h.actor.handle_batch(vec![join]).await);
-    while watcher_frames.try_recv().is_ok() {}
+    while watcher_frames.pop().is_some() {}
 
     let mut doc = document_with_text("Personal");
     let mut state = sync::State::new();
@@ -213,11 +212,11 @@ async fn a_change_the_store_refuses_reaches_no_peer() {
         "the author heard of an unstored change"
     );
     assert!(
-        watcher_frames.try_recv().is_err(),
+        watcher_frames.pop().is_none(),
         "a watcher heard of an unstored change"
     );
-    for kick in [&h.link.kick, &watcher.kick] {
-        let (reason, _) = kick.kicked_with_code().await;
+    for outbox in [&h.link.outbox, &watcher.outbox] {
+        let (reason, _) = outbox.kicked().expect("the peer was told to reconnect");
         assert!(reason.contains("reconnect"), "{reason}");
     }
     assert_eq!(h.store.load(h.actor.id).await.unwrap(), None);
@@ -234,7 +233,7 @@ async fn a_read_only_peer_cannot_change_the_document() {
     assert!(h.actor.handle_batch(vec![h.sync(&with_changes)]).await);
     let stored_before = h.store.load(h.actor.id).await.unwrap();
 
-    let (reader, mut reader_frames) = link(2);
+    let (reader, reader_frames) = link(2);
     let mut reader_doc = Automerge::new();
     let mut reader_state = sync::State::new();
     let read_only = |message: &sync::Message| DocumentCommand::Sync {
@@ -249,7 +248,7 @@ async fn a_read_only_peer_cannot_change_the_document() {
             break;
         };
         assert!(h.actor.handle_batch(vec![read_only(&message)]).await);
-        while let Ok(frame) = reader_frames.try_recv() {
+        while let Some(frame) = reader_frames.pop() {
             if let Ok(Message::Sync(body)) = decode(&frame) {
                 let answer = sync::Message::decode(&body.data).unwrap();
                 reader_doc
@@ -284,7 +283,7 @@ async fn a_read_only_peer_cannot_change_the_document() {
     h.sent();
     assert!(h.actor.handle_batch(vec![read_only(&edit)]).await);
 
-    let (reason, code) = reader.kick.kicked_with_code().await;
+    let (reason, code) = reader.outbox.kicked().expect("the reader was closed");
     assert_eq!(code, super::close_code::POLICY_VIOLATION, "{reason}");
     assert!(reason.contains("only read"), "{reason}");
     assert_eq!(h.store.load(h.actor.id).await.unwrap(), stored_before);

@@ -162,7 +162,7 @@ impl Reader<'_> {
                 .documents
                 .dispatch(id, DocumentCommand::Leave { connection })
                 .await;
-            self.send_unavailable(id).await?;
+            self.send_unavailable(id);
         }
         Ok(())
     }
