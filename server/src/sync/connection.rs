@@ -51,7 +51,7 @@ pub async fn serve_connection(mut socket: WebSocket, hub: Arc<SyncHub>, principa
     let _counted = GaugeGuard::new(&metrics().connections);
     let connection = NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed);
     let outbox = Outbox::new(hub.limits.send_queue);
-    let mut reader = Reader {
+    let mut peer = PeerConnection {
         hub: &hub,
         changes: hub.directory.subscribe(),
         principal,
@@ -62,9 +62,9 @@ pub async fn serve_connection(mut socket: WebSocket, hub: Arc<SyncHub>, principa
         peer: None,
         documents: HashSet::new(),
     };
-    let ending = reader.serve(&mut socket).await;
+    let ending = peer.serve(&mut socket).await;
     outbox.close();
-    for id in std::mem::take(&mut reader.documents) {
+    for id in std::mem::take(&mut peer.documents) {
         hub.documents
             .dispatch(id, DocumentCommand::Leave { connection })
             .await;
@@ -99,7 +99,8 @@ async fn say_goodbye(socket: &mut WebSocket, connection: ConnectionId, ending: E
     .await;
 }
 
-struct Reader<'a> {
+/// What the connection task knows of its peer.
+struct PeerConnection<'a> {
     hub: &'a SyncHub,
     principal: Principal,
     /// Access changes anywhere; the ones that concern this connection are re-checked at once.
@@ -116,7 +117,7 @@ struct Reader<'a> {
     documents: HashSet<DocumentId>,
 }
 
-impl Reader<'_> {
+impl PeerConnection<'_> {
     /// Serves the peer until the connection ends. Handling a message may wait on the directory
     /// and the document, through large futures; they are boxed while they run, so that the
     /// state every idle connection keeps stays small.
@@ -132,7 +133,7 @@ impl Reader<'_> {
         // When the peer was last heard from (any frame, pongs included).
         let mut heard = Instant::now();
         loop {
-            if let Err(ending) = self.send_queued(socket).await {
+            if let Err(ending) = send_queued(&self.outbox, limits.lag_limit, socket).await {
                 return ending;
             }
             let next = tokio::select! {
@@ -142,11 +143,11 @@ impl Reader<'_> {
                 }
                 _ = ping.tick() => {
                     if heard.elapsed() > limits.pong_timeout {
-                        return self.give_up("no answer to pings");
+                        return give_up("no answer to pings");
                     }
                     let ping = socket.send(Frame::Ping(Default::default()));
                     if !matches!(tokio::time::timeout(FAREWELL_TIMEOUT, ping).await, Ok(Ok(()))) {
-                        return self.give_up("stalled");
+                        return give_up("stalled");
                     }
                     continue;
                 }
@@ -200,57 +201,27 @@ impl Reader<'_> {
                     )
                 }
             };
-            if let Err(ending) = Box::pin(self.handle(message)).await {
-                return ending;
+            // Handling may wait for a busy document; frames queued meanwhile (from other
+            // documents, or this one's answer to an earlier message) go out without waiting.
+            let outbox = self.outbox.clone();
+            let lag_limit = limits.lag_limit;
+            let mut handling = Box::pin(self.handle(message));
+            loop {
+                tokio::select! {
+                    handled = &mut handling => match handled {
+                        Ok(()) => break,
+                        Err(ending) => return ending,
+                    },
+                    _ = outbox.ready() => {
+                        if let Err(ending) = send_queued(&outbox, lag_limit, socket).await {
+                            return ending;
+                        }
+                    }
+                }
             }
             // Time spent handling (waiting on a busy document, say) is not the peer's silence.
             heard = Instant::now();
         }
-    }
-
-    /// Sends everything queued in the outbox, or ends the connection if it was kicked. A peer
-    /// that does not take its frames within the lag limit is gone for our purposes.
-    async fn send_queued(&self, socket: &mut WebSocket) -> Result<(), Ending> {
-        loop {
-            if let Some((reason, code)) = self.outbox.kicked() {
-                return Err(Ending::Refused { reason, code });
-            }
-            let Some(first) = self.outbox.pop() else {
-                return Ok(());
-            };
-            // What is queued goes out under one lag timeout; at most a full queue's worth, so
-            // the limit judges the peer's reading, not the size of a burst.
-            let burst = async {
-                let mut frame = Some(first);
-                let mut fed = 0;
-                while let Some(bytes) = frame {
-                    socket.feed(Frame::Binary(bytes.into())).await?;
-                    metrics().count_message(Direction::Out);
-                    fed += 1;
-                    frame = if fed < self.hub.limits.send_queue {
-                        self.outbox.pop()
-                    } else {
-                        None
-                    };
-                }
-                socket.flush().await
-            };
-            match tokio::time::timeout(self.hub.limits.lag_limit, burst).await {
-                Ok(Ok(())) => {}
-                Ok(Err(_)) => return Err(Ending::Quiet),
-                Err(_) => return Err(self.give_up("too slow")),
-            }
-        }
-    }
-
-    /// Ends a connection whose peer stopped listening; it resyncs when it comes back.
-    fn give_up(&self, reason: &'static str) -> Ending {
-        tracing::info!(
-            connection = self.connection,
-            reason,
-            "dropping an unresponsive peer"
-        );
-        Ending::GoingAway(reason)
     }
 
     async fn handle(&mut self, message: Message) -> Result<(), Ending> {
@@ -393,6 +364,51 @@ impl Reader<'_> {
         });
         self.outbox.push(frame);
     }
+}
+
+/// Sends everything queued in the outbox, or ends the connection if it was kicked. A peer that
+/// does not take its frames within the lag limit is gone for our purposes.
+async fn send_queued(
+    outbox: &Outbox,
+    lag_limit: Duration,
+    socket: &mut WebSocket,
+) -> Result<(), Ending> {
+    loop {
+        if let Some((reason, code)) = outbox.kicked() {
+            return Err(Ending::Refused { reason, code });
+        }
+        let Some(first) = outbox.pop() else {
+            return Ok(());
+        };
+        // What is queued goes out under one lag timeout; at most a full queue's worth, so the
+        // limit judges the peer's reading, not the size of a burst.
+        let burst = async {
+            let mut frame = Some(first);
+            let mut fed = 0;
+            while let Some(bytes) = frame {
+                socket.feed(Frame::Binary(bytes.into())).await?;
+                metrics().count_message(Direction::Out);
+                fed += 1;
+                frame = if fed < outbox.capacity() {
+                    outbox.pop()
+                } else {
+                    None
+                };
+            }
+            socket.flush().await
+        };
+        match tokio::time::timeout(lag_limit, burst).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => return Err(Ending::Quiet),
+            Err(_) => return Err(give_up("too slow")),
+        }
+    }
+}
+
+/// Ends a connection whose peer stopped listening; it resyncs when it comes back.
+fn give_up(reason: &'static str) -> Ending {
+    tracing::info!(reason, "dropping an unresponsive peer");
+    Ending::GoingAway(reason)
 }
 
 fn refused(reason: impl Into<String>, code: u16) -> Ending {

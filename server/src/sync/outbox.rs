@@ -107,6 +107,11 @@ impl Outbox {
         self.state().kicked.clone()
     }
 
+    /// Frames queued before the peer counts as lagging.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     /// The next frame to send, oldest first.
     pub fn pop(&self) -> Option<Vec<u8>> {
         let mut state = self.state();

@@ -4,13 +4,13 @@
 use agora_schema::DocumentId;
 use tokio::sync::broadcast;
 
-use super::{refused, Ending, Reader};
+use super::{refused, Ending, PeerConnection};
 use crate::auth::credential_is_live;
 use crate::directory::{AccessChange, DirectoryError, DocRole, NewDocument};
 use crate::sync::actor::DocumentCommand;
 use crate::sync::close_code;
 
-impl Reader<'_> {
+impl PeerConnection<'_> {
     /// The account's role on a document, from the cache or the directory. A `sync` that offers
     /// content (`creating`: its data) for an id nobody has registered creates the document,
     /// owned by the account, in its home organisation.
