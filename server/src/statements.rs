@@ -49,10 +49,14 @@ pub async fn create(
         language: Some(language),
     };
     let info = state.directory.create_document(new, by).await?;
-    state
+    let seq = state
         .store
         .append(id, &initial_content(title.trim(), language))
         .await?;
+    // The new document's access may already have woken its actor (the search indexer reads
+    // what was granted), which then loaded nothing; it reads the first chunk now, before any
+    // peer asks it for the document.
+    state.sync.documents.tell_stored(id, Some(seq));
     Ok(info)
 }
 
