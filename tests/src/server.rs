@@ -340,9 +340,10 @@ impl ServerProcess {
     ) -> Self {
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
         let (filter, stderr) = match log {
-            // The server's own default filter, so the file holds what an operator would see.
+            // The server's own default filter, so the file holds what an operator would see
+            // (`AGORA_TEST_SERVER_LOG` widens it to look into a fault).
             Some(log) => (
-                "info,sqlx=warn".to_owned(),
+                std::env::var("AGORA_TEST_SERVER_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
                 Stdio::from(std::fs::File::create(log).expect("create the server's log file")),
             ),
             // `AGORA_TEST_SERVER_LOG=debug` shows what the server processes say.

@@ -12,10 +12,10 @@ use crate::metrics::{metrics, Limit};
 use crate::AppState;
 
 /// Bytes each connection reads into at a time. The WebSocket library allocates and fills this
-/// buffer up front for every connection and keeps it (128 KiB by default), so it is most of an
-/// idle peer's memory. A sync message while typing is a few hundred bytes; a larger frame gets
-/// a buffer of its own size and arrives whole, in more reads.
-const READ_BUFFER_BYTES: usize = 1024;
+/// buffer up front for every connection and keeps it (128 KiB by default), so it is a large
+/// part of an idle peer's memory. A `request` or an acknowledgement is a few hundred bytes; a
+/// larger frame grows the buffer to its own size and arrives whole, in more reads.
+const READ_BUFFER_BYTES: usize = 512;
 /// Bytes of outgoing frames gathered before they are written. The library keeps its write
 /// buffer at the largest size it ever reached, for as long as the connection lasts; at zero
 /// every frame is written as it comes, so the buffer holds one frame, not a burst's worth
@@ -45,15 +45,20 @@ pub async fn sync(
         return HttpError::TooManyConnections.into_response();
     };
     let limit = hub.limits.max_frame_bytes;
+    let session = Box::new((hub, principal, admitted));
     upgrade
         .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(WRITE_BUFFER_BYTES)
         .max_message_size(limit)
         .max_frame_size(limit)
-        .on_upgrade(move |socket| async move {
-            // Boxed, so the connection's state is one allocation of its own size and not also
-            // laid out again inside the upgrade task's future.
-            Box::pin(crate::sync::serve_connection(socket, hub, principal)).await;
-            drop(admitted);
+        .on_upgrade(move |socket| {
+            // The connection's state is one allocation of its own size; the upgrade task that
+            // runs it for the connection's life keeps only pointers.
+            let (hub, principal, admitted) = *session;
+            let serving = Box::pin(crate::sync::serve_connection(socket, hub, principal));
+            async move {
+                serving.await;
+                drop(admitted);
+            }
         })
 }

@@ -103,7 +103,8 @@ pub struct DocumentActor {
     id: DocumentId,
     doc: Automerge,
     health: Health,
-    peers: HashMap<ConnectionId, Peer>,
+    /// Boxed: the map keeps spare slots, and a slot is only a pointer wide.
+    peers: HashMap<ConnectionId, Box<Peer>>,
     store: Arc<dyn Store>,
     limits: Arc<SyncLimits>,
     server_peer: PeerId,
@@ -151,7 +152,9 @@ impl DocumentActor {
             // starts a new actor that tries again; whoever is waiting now reconnects and retries.
             registry.remove(self.id, generation);
             inbox.close();
-            while let Ok(command) = inbox.try_recv() {
+            // `recv` and not `try_recv`: a sender that reserved its slot just before the close
+            // is still delivered, and `None` comes only after it.
+            while let Some(command) = inbox.recv().await {
                 match command {
                     DocumentCommand::Sync { from, .. } => from
                         .outbox
@@ -204,7 +207,7 @@ impl DocumentActor {
         }
         // Commands that raced with our exit go to the document's next actor, not to the floor.
         inbox.close();
-        while let Ok(command) = inbox.try_recv() {
+        while let Some(command) = inbox.recv().await {
             registry.dispatch(self.id, command).await;
         }
     }
@@ -331,14 +334,16 @@ impl DocumentActor {
             document = %self.id, connection, heads = ?message.heads,
             changes = message.changes.len(), need = message.need.len(), "sync in"
         );
-        let peer = self.peers.entry(connection).or_insert_with(|| Peer {
-            link: from,
-            state: sync::State::new(),
-            wants_missing: false,
-            told_unavailable: false,
-            owes_heads: false,
-            due: false,
-            lagging_since: None,
+        let peer = self.peers.entry(connection).or_insert_with(|| {
+            Box::new(Peer {
+                link: from,
+                state: sync::State::new(),
+                wants_missing: false,
+                told_unavailable: false,
+                owes_heads: false,
+                due: false,
+                lagging_since: None,
+            })
         });
         // A role change on an open connection takes effect here: read-only states apply nothing,
         // and a state made writable asks the peer to send again what was ignored.
@@ -353,6 +358,12 @@ impl DocumentActor {
                 .outbox
                 .kick(format!("the sync message could not be applied: {error}"));
             self.peers.remove(&connection);
+            return;
+        }
+        // Once the peer has all we sent, the set is empty but would keep its node for as long
+        // as the peer stays: a few hundred bytes for every idle peer.
+        if peer.state.sent_hashes.is_empty() {
+            peer.state.sent_hashes.clear();
         }
     }
 
@@ -385,15 +396,7 @@ impl DocumentActor {
                 return false;
             }
         };
-        let read = tokio::task::block_in_place(|| {
-            if let Some(snapshot) = &stored.snapshot {
-                self.doc.load_incremental(snapshot)?;
-            }
-            for (_, chunk) in &stored.chunks {
-                self.doc.load_incremental(chunk)?;
-            }
-            Ok::<_, automerge::AutomergeError>(())
-        });
+        let read = tokio::task::block_in_place(|| stored.apply_to(&mut self.doc));
         if let Err(error) = read {
             tracing::error!(document = %self.id, %error, "changes stored elsewhere do not apply");
             return false;

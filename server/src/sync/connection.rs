@@ -5,7 +5,9 @@
 //! the time, and what an idle connection holds is what thousands of them cost.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 use std::num::NonZeroU32;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +19,8 @@ use agora_schema::{
 use axum::extract::ws::{CloseFrame, Message as Frame, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::broadcast;
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
+use tokio_util::task::task_tracker::TaskTrackerToken;
 
 use super::actor::{ConnectionId, DocumentCommand, PeerLink};
 use super::admission::MessageRate;
@@ -46,30 +49,29 @@ enum Ending {
 
 /// Serves one authenticated peer until it leaves, breaks the protocol, loses its access, or the
 /// server shuts down.
-pub async fn serve_connection(mut socket: WebSocket, hub: Arc<SyncHub>, principal: Principal) {
-    let _tracked = hub.connections.token();
-    let _counted = GaugeGuard::new(&metrics().connections);
-    let connection = NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed);
+///
+/// Not an `async fn`: the state is built first and moved into the future whole, so the future
+/// holds one copy of it rather than the arguments and the state made from them.
+pub fn serve_connection(
+    socket: WebSocket,
+    hub: Arc<SyncHub>,
+    principal: Principal,
+) -> impl Future<Output = ()> + Send {
     let outbox = Outbox::new(hub.limits.send_queue);
-    let mut peer = PeerConnection {
-        hub: &hub,
+    let peer = PeerConnection {
+        _tracked: hub.connections.token(),
+        _counted: GaugeGuard::new(&metrics().connections),
         changes: hub.directory.subscribe(),
+        hub,
         principal,
         roles: HashMap::new(),
         denied_requests: HashMap::new(),
-        connection,
-        outbox: outbox.clone(),
+        connection: NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed),
+        outbox,
         peer: None,
         documents: HashSet::new(),
     };
-    let ending = peer.serve(&mut socket).await;
-    outbox.close();
-    for id in std::mem::take(&mut peer.documents) {
-        hub.documents
-            .dispatch(id, DocumentCommand::Leave { connection })
-            .await;
-    }
-    say_goodbye(&mut socket, connection, ending).await;
+    peer.run(socket)
 }
 
 /// Tells the peer why the connection ends, as far as it still listens.
@@ -100,8 +102,11 @@ async fn say_goodbye(socket: &mut WebSocket, connection: ConnectionId, ending: E
 }
 
 /// What the connection task knows of its peer.
-struct PeerConnection<'a> {
-    hub: &'a SyncHub,
+struct PeerConnection {
+    /// Keeps the server's shutdown waiting for this connection to close.
+    _tracked: TaskTrackerToken,
+    _counted: GaugeGuard,
+    hub: Arc<SyncHub>,
     principal: Principal,
     /// Access changes anywhere; the ones that concern this connection are re-checked at once.
     changes: broadcast::Receiver<AccessChange>,
@@ -117,23 +122,50 @@ struct PeerConnection<'a> {
     documents: HashSet<DocumentId>,
 }
 
-impl PeerConnection<'_> {
+impl PeerConnection {
+    /// Serves the peer, then lets go of its documents and says goodbye. What runs only at the
+    /// end is boxed, so the state every idle connection keeps is the serving loop's alone.
+    #[allow(clippy::manual_async_fn)] // An `async fn` would hold its arguments twice.
+    fn run(mut self, mut socket: WebSocket) -> impl Future<Output = ()> + Send {
+        async move {
+            let ending = self.serve(&mut socket).await;
+            self.outbox.close();
+            Box::pin(self.leave_documents()).await;
+            Box::pin(say_goodbye(&mut socket, self.connection, ending)).await;
+        }
+    }
+
+    async fn leave_documents(&mut self) {
+        let connection = self.connection;
+        for id in std::mem::take(&mut self.documents) {
+            self.hub
+                .documents
+                .dispatch(id, DocumentCommand::Leave { connection })
+                .await;
+        }
+    }
+
     /// Serves the peer until the connection ends. Handling a message may wait on the directory
-    /// and the document, through large futures; they are boxed while they run, so that the
-    /// state every idle connection keeps stays small.
+    /// and the document, and sending may wait on the peer, through large futures; they are
+    /// boxed while they run, so that the state every idle connection keeps stays small.
     async fn serve(&mut self, socket: &mut WebSocket) -> Ending {
-        let limits = &self.hub.limits;
+        let hub = self.hub.clone();
+        let limits = &hub.limits;
         let rate = MessageRate::new(
             NonZeroU32::new(limits.max_messages_per_second).unwrap_or(NonZeroU32::MIN),
         );
-        let join_deadline = Instant::now() + limits.join_timeout;
+        let mut join_timer = Some(Box::pin(tokio::time::sleep(limits.join_timeout)));
         let mut ping =
             tokio::time::interval_at(Instant::now() + limits.ping_every, limits.ping_every);
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         // When the peer was last heard from (any frame, pongs included).
         let mut heard = Instant::now();
         loop {
-            if let Err(ending) = send_queued(&self.outbox, limits.lag_limit, socket).await {
+            if self.peer.is_some() {
+                join_timer = None;
+            }
+            if let Err(ending) = Box::pin(send_queued(&self.outbox, limits.lag_limit, socket)).await
+            {
                 return ending;
             }
             let next = tokio::select! {
@@ -146,12 +178,13 @@ impl PeerConnection<'_> {
                         return give_up("no answer to pings");
                     }
                     let ping = socket.send(Frame::Ping(Default::default()));
-                    if !matches!(tokio::time::timeout(FAREWELL_TIMEOUT, ping).await, Ok(Ok(()))) {
+                    let sent = Box::pin(tokio::time::timeout(FAREWELL_TIMEOUT, ping)).await;
+                    if !matches!(sent, Ok(Ok(()))) {
                         return give_up("stalled");
                     }
                     continue;
                 }
-                _ = tokio::time::sleep_until(join_deadline), if self.peer.is_none() => {
+                _ = expiry(&mut join_timer), if self.peer.is_none() => {
                     return refused("no `join` arrived in time", close_code::PROTOCOL_ERROR);
                 }
                 next = socket.next() => next,
@@ -213,7 +246,7 @@ impl PeerConnection<'_> {
                         Err(ending) => return ending,
                     },
                     _ = outbox.ready() => {
-                        if let Err(ending) = send_queued(&outbox, lag_limit, socket).await {
+                        if let Err(ending) = Box::pin(send_queued(&outbox, lag_limit, socket)).await {
                             return ending;
                         }
                     }
@@ -305,6 +338,7 @@ impl PeerConnection<'_> {
             selected_protocol_version: PROTOCOL_VERSION.to_owned(),
         }));
         self.outbox.push(answer);
+        tracing::debug!(connection = self.connection, peer = %join.sender_id, "peer joined");
         self.peer = Some(join.sender_id);
         Ok(())
     }
@@ -402,6 +436,14 @@ async fn send_queued(
             Ok(Err(_)) => return Err(Ending::Quiet),
             Err(_) => return Err(give_up("too slow")),
         }
+    }
+}
+
+/// Waits for the timer, or forever once it is gone.
+async fn expiry(timer: &mut Option<Pin<Box<Sleep>>>) {
+    match timer {
+        Some(timer) => timer.await,
+        None => std::future::pending().await,
     }
 }
 

@@ -172,3 +172,6 @@ impl DocumentRegistry {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

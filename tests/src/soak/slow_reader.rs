@@ -176,7 +176,18 @@ async fn run_visit(url: &str, id: DocumentId, manner: Manner, progress: &Progres
     };
     let end = match witness.find(id).await {
         Ok(handle) => read_slowly(url, id, manner, &handle, progress).await,
-        Err(error) => End::CouldNotStart(format!("witness: {error}")),
+        // What the witness exchanged tells an unanswered request from an unusable answer.
+        Err(error) => End::CouldNotStart(format!(
+            "witness {}: {error} (it sent {} and received {} messages; {})",
+            witness.peer_id(),
+            witness.messages_sent(),
+            witness.messages_received(),
+            if witness.is_connected() {
+                "still connected"
+            } else {
+                "disconnected"
+            }
+        )),
     };
     witness.close().await;
     end

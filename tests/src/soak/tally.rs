@@ -77,10 +77,19 @@ impl Tally {
     }
 
     /// Something went wrong that the run must report as a failure.
+    /// Each is stamped with the time of day (UTC), to be found in the server's log.
     pub fn problem(&self, topic: Topic, what: String) {
+        let now = time::OffsetDateTime::now_utc();
+        let stamped = format!(
+            "[{:02}:{:02}:{:02}.{:03} UTC] {what}",
+            now.hour(),
+            now.minute(),
+            now.second(),
+            now.millisecond()
+        );
         let mut problems = lock(&self.problems);
         if problems.len() < PROBLEMS_KEPT {
-            problems.push((topic, what));
+            problems.push((topic, stamped));
         } else {
             self.problems_dropped.add();
         }

@@ -10,7 +10,7 @@ use crate::directory::{AccessChange, DirectoryError, DocRole, NewDocument};
 use crate::sync::actor::DocumentCommand;
 use crate::sync::close_code;
 
-impl PeerConnection<'_> {
+impl PeerConnection {
     /// The account's role on a document, from the cache or the directory. A `sync` that offers
     /// content (`creating`: its data) for an id nobody has registered creates the document,
     /// owned by the account, in its home organisation.
