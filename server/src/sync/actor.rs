@@ -6,6 +6,7 @@
 //! brought up to date once its queue drains, or disconnected after the lag limit.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -52,9 +53,10 @@ pub enum DocumentCommand {
         /// change it sends is refused.
         may_write: bool,
     },
+    /// Boxed: the inbox's slots are as wide as the widest command.
     Ephemeral {
         from: ConnectionId,
-        message: EphemeralMessage,
+        message: Box<EphemeralMessage>,
     },
     Leave {
         connection: ConnectionId,
@@ -140,75 +142,81 @@ impl DocumentActor {
     }
 
     /// Runs until the document has been idle for the configured time or storage fails.
-    pub async fn run(
+    #[allow(clippy::manual_async_fn)] // An `async fn` would hold the actor twice.
+    pub fn run(
         mut self,
         mut inbox: mpsc::Receiver<DocumentCommand>,
         registry: DocumentRegistry,
         generation: u64,
-    ) {
-        let _counted = GaugeGuard::new(&metrics().open_documents);
-        if !self.load().await {
-            // The store did not answer: nothing is decided about the document. The next command
-            // starts a new actor that tries again; whoever is waiting now reconnects and retries.
-            registry.remove(self.id, generation);
-            inbox.close();
-            // `recv` and not `try_recv`: a sender that reserved its slot just before the close
-            // is still delivered, and `None` comes only after it.
-            while let Some(command) = inbox.recv().await {
-                match command {
-                    DocumentCommand::Sync { from, .. } => from
-                        .outbox
-                        .kick("the server cannot read the document right now; reconnect"),
-                    DocumentCommand::Read { read } => read(None),
-                    _ => {}
-                }
-            }
-            return;
-        }
-        let mut retry = tokio::time::interval(LAG_RETRY_EVERY);
-        retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut idle_since = Instant::now();
-        loop {
-            let lagging = self.peers.values().any(|p| p.lagging_since.is_some());
-            let idle_deadline =
-                tokio::time::Instant::from_std(idle_since + self.limits.idle_unload);
-            let first = tokio::select! {
-                command = inbox.recv() => command,
-                _ = retry.tick(), if lagging => {
-                    self.send_sync_messages();
-                    continue;
-                }
-                _ = tokio::time::sleep_until(idle_deadline), if self.peers.is_empty() => {
-                    if registry.remove_if_idle(self.id, generation, &inbox) {
-                        break;
-                    }
-                    idle_since = Instant::now();
-                    continue;
-                }
-            };
-            let Some(first) = first else { break };
-            let mut batch = vec![first];
-            while batch.len() < MAX_BATCH {
-                match inbox.try_recv() {
-                    Ok(command) => batch.push(command),
-                    Err(_) => break,
-                }
-            }
-            let started = Instant::now();
-            let handled = self.handle_batch(batch).await;
-            metrics().sync_batch_seconds.observe(seconds_since(started));
-            if !handled {
+    ) -> impl Future<Output = ()> + Send {
+        async move {
+            let _counted = GaugeGuard::new(&metrics().open_documents);
+            // Loading and handling a batch wait on the store through large futures; boxed while
+            // they run, they are not laid out in the task every open document keeps.
+            if !Box::pin(self.load()).await {
+                // The store did not answer: nothing is decided about the document. The next
+                // command starts a new actor that tries again; whoever is waiting now reconnects
+                // and retries.
                 registry.remove(self.id, generation);
-                break;
+                inbox.close();
+                // `recv` and not `try_recv`: a sender that reserved its slot just before the close
+                // is still delivered, and `None` comes only after it.
+                while let Some(command) = inbox.recv().await {
+                    match command {
+                        DocumentCommand::Sync { from, .. } => from
+                            .outbox
+                            .kick("the server cannot read the document right now; reconnect"),
+                        DocumentCommand::Read { read } => read(None),
+                        _ => {}
+                    }
+                }
+                return;
             }
-            if self.peers.is_empty() {
-                idle_since = Instant::now();
+            let mut retry = tokio::time::interval(LAG_RETRY_EVERY);
+            retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut idle_since = Instant::now();
+            loop {
+                let lagging = self.peers.values().any(|p| p.lagging_since.is_some());
+                let idle_deadline =
+                    tokio::time::Instant::from_std(idle_since + self.limits.idle_unload);
+                let first = tokio::select! {
+                    command = inbox.recv() => command,
+                    _ = retry.tick(), if lagging => {
+                        self.send_sync_messages();
+                        continue;
+                    }
+                    _ = tokio::time::sleep_until(idle_deadline), if self.peers.is_empty() => {
+                        if registry.remove_if_idle(self.id, generation, &inbox) {
+                            break;
+                        }
+                        idle_since = Instant::now();
+                        continue;
+                    }
+                };
+                let Some(first) = first else { break };
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match inbox.try_recv() {
+                        Ok(command) => batch.push(command),
+                        Err(_) => break,
+                    }
+                }
+                let started = Instant::now();
+                let handled = Box::pin(self.handle_batch(batch)).await;
+                metrics().sync_batch_seconds.observe(seconds_since(started));
+                if !handled {
+                    registry.remove(self.id, generation);
+                    break;
+                }
+                if self.peers.is_empty() {
+                    idle_since = Instant::now();
+                }
             }
-        }
-        // Commands that raced with our exit go to the document's next actor, not to the floor.
-        inbox.close();
-        while let Some(command) = inbox.recv().await {
-            registry.dispatch(self.id, command).await;
+            // Commands that raced with our exit go to the document's next actor, not to the floor.
+            inbox.close();
+            while let Some(command) = inbox.recv().await {
+                registry.dispatch(self.id, command).await;
+            }
         }
     }
 
@@ -271,7 +279,9 @@ impl DocumentActor {
                     is_request,
                     may_write,
                 } => self.receive_sync(from, &data, is_request, may_write),
-                DocumentCommand::Ephemeral { from, message } => self.relay_ephemeral(from, message),
+                DocumentCommand::Ephemeral { from, message } => {
+                    self.relay_ephemeral(from, *message)
+                }
                 DocumentCommand::Leave { connection } => {
                     self.peers.remove(&connection);
                 }

@@ -293,7 +293,7 @@ impl PeerConnection {
                 }
                 let command = DocumentCommand::Ephemeral {
                     from: self.connection,
-                    message,
+                    message: Box::new(message),
                 };
                 self.hub.documents.dispatch(id, command).await;
                 Ok(())
