@@ -45,11 +45,7 @@ impl StoredDocument {
     /// The document: the snapshot with every chunk after it applied. Damaged data is an error,
     /// not a document with the changes after the damage quietly left out.
     pub fn decode(&self) -> Result<Automerge, automerge::AutomergeError> {
-        // automerge reads a run of chunks in one call and applies all their changes together;
-        // one call per chunk redoes its bookkeeping for each, which for a long document's log of
-        // 250 chunks took 815 ms against 40 ms.
-        let mut data = self.snapshot.clone().unwrap_or_default();
-        data.extend(self.log());
+        let data = self.joined();
         if data.is_empty() {
             return Ok(Automerge::new_with_encoding(TextEncoding::Utf16CodeUnit));
         }
@@ -62,21 +58,26 @@ impl StoredDocument {
     }
 
     /// Applies the snapshot (if any) and the chunks to a document that holds some of them
-    /// already, in one call (see `decode`).
+    /// already, in one call.
     pub fn apply_to(&self, doc: &mut Automerge) -> Result<(), automerge::AutomergeError> {
-        let mut data = self.snapshot.clone().unwrap_or_default();
-        data.extend(self.log());
+        let data = self.joined();
         if !data.is_empty() {
             doc.load_incremental(&data)?;
         }
         Ok(())
     }
 
-    /// The chunks, one after another.
-    fn log(&self) -> impl Iterator<Item = u8> + '_ {
-        self.chunks
-            .iter()
-            .flat_map(|(_, chunk)| chunk.iter().copied())
+    /// The snapshot (if any) and the chunks, one after another, for automerge to read in one
+    /// call: it then applies all their changes together, where one call per chunk redoes its
+    /// bookkeeping for each (for a long document's log of 250 chunks, 815 ms against 40 ms).
+    fn joined(&self) -> Vec<u8> {
+        let snapshot = self.snapshot.as_deref().unwrap_or_default();
+        let mut data = Vec::with_capacity(snapshot.len() + self.log_bytes());
+        data.extend_from_slice(snapshot);
+        for (_, chunk) in &self.chunks {
+            data.extend_from_slice(chunk);
+        }
+        data
     }
 
     /// Bytes in the log since the snapshot: what a compaction would fold away.

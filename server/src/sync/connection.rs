@@ -164,9 +164,12 @@ impl PeerConnection {
             if self.peer.is_some() {
                 join_timer = None;
             }
-            if let Err(ending) = Box::pin(send_queued(&self.outbox, limits.lag_limit, socket)).await
-            {
-                return ending;
+            // Checked first: the boxed send is only made when there is something to send.
+            if self.outbox.has_news() {
+                let sent = Box::pin(send_queued(&self.outbox, limits.lag_limit, socket)).await;
+                if let Err(ending) = sent {
+                    return ending;
+                }
             }
             let next = tokio::select! {
                 biased;

@@ -112,6 +112,12 @@ impl Outbox {
         self.capacity
     }
 
+    /// Whether a frame or a kick waits for the connection task.
+    pub fn has_news(&self) -> bool {
+        let state = self.state();
+        state.kicked.is_some() || !state.frames.is_empty()
+    }
+
     /// The next frame to send, oldest first.
     pub fn pop(&self) -> Option<Vec<u8>> {
         let mut state = self.state();
@@ -189,6 +195,18 @@ mod tests {
         }
         while outbox.pop().is_some() {}
         assert!(outbox.state().frames.capacity() <= KEPT_CAPACITY);
+    }
+
+    #[test]
+    fn news_is_a_queued_frame_or_a_kick() {
+        let outbox = Outbox::new(4);
+        assert!(!outbox.has_news());
+        outbox.push(vec![1]);
+        assert!(outbox.has_news());
+        outbox.pop();
+        assert!(!outbox.has_news());
+        outbox.kick("go");
+        assert!(outbox.has_news());
     }
 
     #[tokio::test]
