@@ -17,6 +17,7 @@
 //! - `statements`: the shape of statement documents.
 //! - `store`: durable documents (snapshot + chunk log) behind the `Store` interface; SQLite.
 //! - `sync`: the automerge-repo protocol: connection tasks, one actor per open document.
+//! - `websocket`: the server's side of a WebSocket: handshake and frames, no idle buffers.
 //! - `web_client`: the browser client (`client/web`), built by `build.rs` and embedded.
 //!
 //! `main.rs` is thin: it parses the configuration and calls [`run`], which tests call too, on a
@@ -39,6 +40,7 @@ pub mod statements;
 pub mod store;
 pub mod sync;
 pub mod web_client;
+pub mod websocket;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -49,6 +49,7 @@ error-internal = Der gik noget galt på serveren. Intet af det, du har skrevet, 
 error-method = Adressen kan ikke bruges på den måde.
 error-form-too-large = Formularen er for stor.
 error-bad-request = Forespørgslen kunne ikke forstås.
+error-websocket-handshake = Denne adresse åbner en WebSocket: Den forventer en GET over HTTP/1.1 med Connection: Upgrade, Upgrade: websocket, Sec-WebSocket-Version: 13 og en Sec-WebSocket-Key på 16 bytes i base64.
 error-form-invalid = Nogle felter i formularen mangler eller er ugyldige.
 error-wrong-credentials = E-mailadressen eller adgangskoden er forkert.
 error-title-missing = Giv venligst dokumentet en titel.

@@ -49,6 +49,7 @@ error-internal = Auf dem Server ist etwas schiefgegangen. Ihre Eingaben sind nic
 error-method = Diese Adresse lässt sich so nicht verwenden.
 error-form-too-large = Das Formular ist zu groß.
 error-bad-request = Die Anfrage war nicht verständlich.
+error-websocket-handshake = Diese Adresse öffnet einen WebSocket: Sie erwartet ein GET über HTTP/1.1 mit Connection: Upgrade, Upgrade: websocket, Sec-WebSocket-Version: 13 und einem Sec-WebSocket-Key aus 16 Bytes in Base64.
 error-form-invalid = Einige Felder des Formulars fehlen oder sind ungültig.
 error-wrong-credentials = E-Mail-Adresse oder Passwort stimmen nicht.
 error-title-missing = Bitte geben Sie dem Dokument einen Titel.

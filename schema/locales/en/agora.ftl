@@ -49,6 +49,7 @@ error-internal = Something went wrong on the server. Nothing you entered was los
 error-method = This address cannot be used this way.
 error-form-too-large = The form is too large.
 error-bad-request = The request could not be understood.
+error-websocket-handshake = This address opens a WebSocket: it takes a GET over HTTP/1.1 with Connection: Upgrade, Upgrade: websocket, Sec-WebSocket-Version: 13 and a Sec-WebSocket-Key of 16 bytes in base64.
 error-form-invalid = Some fields of the form are missing or invalid.
 error-wrong-credentials = The email address or the password is not right.
 error-title-missing = Please give the document a title.

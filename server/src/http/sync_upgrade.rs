@@ -1,32 +1,26 @@
 //! The WebSocket upgrade to `/sync`: only for a signed-in account (session cookie or API
 //! token) from an allowed origin.
 
-use axum::extract::{State, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
+use hyper_util::rt::TokioIo;
 
-use super::error::HttpError;
+use super::error::{ErrorMessage, HttpError};
 use super::security::request_origin_allowed;
 use crate::auth::{authenticate, Accept};
 use crate::metrics::{metrics, Limit};
+use crate::websocket::handshake::{self, HandshakeError};
+use crate::websocket::WebSocket;
 use crate::AppState;
 
-/// Bytes each connection reads into at a time. The WebSocket library allocates and fills this
-/// buffer up front for every connection and keeps it (128 KiB by default), so it is a large
-/// part of an idle peer's memory. A `request` or an acknowledgement is a few hundred bytes; a
-/// larger frame grows the buffer to its own size and arrives whole, in more reads.
-const READ_BUFFER_BYTES: usize = 512;
-/// Bytes of outgoing frames gathered before they are written. The library keeps its write
-/// buffer at the largest size it ever reached, for as long as the connection lasts; at zero
-/// every frame is written as it comes, so the buffer holds one frame, not a burst's worth
-/// (128 KiB by default).
-const WRITE_BUFFER_BYTES: usize = 0;
-
-pub async fn sync(
-    State(state): State<AppState>,
-    parts: Parts,
-    upgrade: WebSocketUpgrade,
-) -> Response {
+pub async fn sync(State(state): State<AppState>, mut parts: Parts) -> Response {
+    // A request that is no WebSocket upgrade learns that before anything else.
+    let accepted = match handshake::accept(&mut parts) {
+        Ok(accepted) => accepted,
+        Err(refused) => return refuse_handshake(refused),
+    };
     if !request_origin_allowed(&parts, &state.web) {
         return HttpError::CsrfRefused.into_response();
     }
@@ -44,21 +38,36 @@ pub async fn sync(
         metrics().count_refusal(Limit::ConnectionsPerAccount);
         return HttpError::TooManyConnections.into_response();
     };
-    let limit = hub.limits.max_frame_bytes;
-    let session = Box::new((hub, principal, admitted));
-    upgrade
-        .read_buffer_size(READ_BUFFER_BYTES)
-        .write_buffer_size(WRITE_BUFFER_BYTES)
-        .max_message_size(limit)
-        .max_frame_size(limit)
-        .on_upgrade(move |socket| {
-            // The connection's state is one allocation of its own size; the upgrade task that
-            // runs it for the connection's life keeps only pointers.
-            let (hub, principal, admitted) = *session;
-            let serving = Box::pin(crate::sync::serve_connection(socket, hub, principal));
-            async move {
-                serving.await;
-                drop(admitted);
+    // The connection runs in a task of its own. What the task captures stays in it for the
+    // connection's life, so it captures one pointer; the state is built from it once upgraded.
+    let session = Box::new((accepted.upgrade, hub, principal, admitted));
+    tokio::spawn(async move {
+        let (upgrade, hub, principal, admitted) = *session;
+        match upgrade.await {
+            Ok(upgraded) => {
+                let limit = hub.limits.max_frame_bytes;
+                let socket = WebSocket::new(TokioIo::new(upgraded), limit);
+                crate::sync::serve_connection(socket, hub, principal).await;
             }
-        })
+            Err(error) => tracing::debug!(%error, "the WebSocket upgrade failed"),
+        }
+        drop(admitted);
+    });
+    accepted.response
+}
+
+/// Answers a request that asks for no WebSocket; the page lists what the handshake needs.
+fn refuse_handshake(refused: HandshakeError) -> Response {
+    tracing::debug!(%refused, "not a WebSocket upgrade");
+    let mut response = refused.status().into_response();
+    if refused == HandshakeError::UnsupportedVersion {
+        response.headers_mut().insert(
+            header::SEC_WEBSOCKET_VERSION,
+            header::HeaderValue::from_static("13"),
+        );
+    }
+    response.extensions_mut().insert(ErrorMessage {
+        key: "error-websocket-handshake",
+    });
+    response
 }

@@ -16,8 +16,6 @@ use agora_schema::{
     decode, encode, DocumentId, JoinMessage, Message, PeerId, PeerMessage, PeerMetadata,
     PROTOCOL_VERSION,
 };
-use axum::extract::ws::{CloseFrame, Message as Frame, WebSocket};
-use futures_util::{SinkExt, StreamExt};
 use tokio::sync::broadcast;
 use tokio::time::{Instant, Sleep};
 use tokio_util::task::task_tracker::TaskTrackerToken;
@@ -29,6 +27,8 @@ use super::{close_code, SyncHub};
 use crate::auth::Principal;
 use crate::directory::{AccessChange, DocRole};
 use crate::metrics::{metrics, Direction, GaugeGuard, Limit};
+use crate::websocket::frames::{self, FrameError, Incoming};
+use crate::websocket::{ReadError, WebSocket};
 
 mod access;
 
@@ -83,22 +83,13 @@ async fn say_goodbye(socket: &mut WebSocket, connection: ConnectionId, ending: E
             let farewell = encode(&Message::Error {
                 message: reason.clone(),
             });
-            let sent = socket.send(Frame::Binary(farewell.into()));
+            let sent = socket.send(frames::BINARY, &farewell);
             let _ = tokio::time::timeout(FAREWELL_TIMEOUT, sent).await;
             (code, reason)
         }
         Ending::GoingAway(reason) => (close_code::GOING_AWAY, reason.to_owned()),
     };
-    let reason: String = reason.chars().take(100).collect();
-    let close = Frame::Close(Some(CloseFrame {
-        code,
-        reason: reason.into(),
-    }));
-    let _ = tokio::time::timeout(FAREWELL_TIMEOUT, async {
-        socket.send(close).await?;
-        socket.close().await
-    })
-    .await;
+    let _ = tokio::time::timeout(FAREWELL_TIMEOUT, socket.close(code, &reason)).await;
 }
 
 /// What the connection task knows of its peer.
@@ -180,7 +171,7 @@ impl PeerConnection {
                     if heard.elapsed() > limits.pong_timeout {
                         return give_up("no answer to pings");
                     }
-                    let ping = socket.send(Frame::Ping(Default::default()));
+                    let ping = socket.send(frames::PING, &[]);
                     let sent = Box::pin(tokio::time::timeout(FAREWELL_TIMEOUT, ping)).await;
                     if !matches!(sent, Ok(Ok(()))) {
                         return give_up("stalled");
@@ -190,7 +181,7 @@ impl PeerConnection {
                 _ = expiry(&mut join_timer), if self.peer.is_none() => {
                     return refused("no `join` arrived in time", close_code::PROTOCOL_ERROR);
                 }
-                next = socket.next() => next,
+                next = socket.receive() => next,
                 change = self.changes.recv(), if self.peer.is_some() => {
                     if let Err(ending) = Box::pin(self.access_changed(change)).await {
                         return ending;
@@ -201,16 +192,24 @@ impl PeerConnection {
             };
             heard = Instant::now();
             let frame = match next {
-                None | Some(Ok(Frame::Close(_))) => return Ending::Quiet,
-                Some(Ok(Frame::Binary(bytes))) => bytes,
-                Some(Ok(Frame::Ping(_) | Frame::Pong(_))) => continue,
-                Some(Ok(Frame::Text(_))) => {
+                None | Some(Ok(Incoming::Close(_))) => return Ending::Quiet,
+                Some(Ok(Incoming::Binary(bytes))) => bytes,
+                Some(Ok(Incoming::Pong)) => continue,
+                Some(Ok(Incoming::Ping(payload))) => {
+                    let pong = socket.send(frames::PONG, &payload);
+                    let sent = Box::pin(tokio::time::timeout(FAREWELL_TIMEOUT, pong)).await;
+                    if !matches!(sent, Ok(Ok(()))) {
+                        return give_up("stalled");
+                    }
+                    continue;
+                }
+                Some(Ok(Incoming::Text)) => {
                     return refused(
                         "text frames are not part of the protocol; send binary CBOR",
                         close_code::PROTOCOL_ERROR,
                     )
                 }
-                Some(Err(error)) => return read_error(error, limits.max_frame_bytes),
+                Some(Err(error)) => return read_error(error),
             };
             // Access changes announced before this frame arrived apply to it: a demoted
             // peer's next change is judged by its new role.
@@ -423,7 +422,7 @@ async fn send_queued(
             let mut frame = Some(first);
             let mut fed = 0;
             while let Some(bytes) = frame {
-                socket.feed(Frame::Binary(bytes.into())).await?;
+                socket.feed(frames::BINARY, &bytes).await?;
                 metrics().count_message(Direction::Out);
                 fed += 1;
                 frame = if fed < outbox.capacity() {
@@ -471,17 +470,16 @@ fn wrong_sender(sender: &PeerId) -> Ending {
     )
 }
 
-fn read_error(error: axum::Error, max_frame_bytes: usize) -> Ending {
-    // axum hides the WebSocket library's error type; its text is all we get. An oversized frame
-    // reads "Space limit exceeded: Message too long: <size> > <max>".
-    let text = error.to_string();
-    if text.contains("Message too long") || text.contains("Space limit") {
-        refused(
-            format!("frames may hold at most {max_frame_bytes} bytes"),
+fn read_error(error: ReadError) -> Ending {
+    match error {
+        ReadError::Frame(FrameError::TooBig { limit }) => refused(
+            format!("frames may hold at most {limit} bytes"),
             close_code::TOO_BIG,
-        )
-    } else {
-        tracing::debug!(%text, "connection read failed");
-        Ending::Quiet
+        ),
+        ReadError::Frame(malformed) => refused(malformed.to_string(), close_code::PROTOCOL_ERROR),
+        ReadError::Truncated | ReadError::Io(_) => {
+            tracing::debug!(%error, "connection read failed");
+            Ending::Quiet
+        }
     }
 }

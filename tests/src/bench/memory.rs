@@ -28,6 +28,10 @@ pub struct MemoryOptions {
     /// Documents the connections spread over (connection i opens document i % documents).
     #[arg(long, default_value_t = 1_000)]
     pub documents: usize,
+    /// Keeps the connections open this long after the table, to look at the server meanwhile
+    /// (with `heaptrack -p`, say).
+    #[arg(long, default_value = "0s", value_parser = crate::soak::parse_duration)]
+    pub hold: Duration,
 }
 
 pub async fn run(server: &BenchServer, options: &MemoryOptions) -> anyhow::Result<()> {
@@ -110,6 +114,10 @@ pub async fn run(server: &BenchServer, options: &MemoryOptions) -> anyhow::Resul
         table.row(vec!["connections not reached".to_owned(), why]);
     }
     table.print();
+    if !options.hold.is_zero() {
+        println!("holding the connections for {:?}", options.hold);
+        tokio::time::sleep(options.hold).await;
+    }
 
     close_all(opened.readers.into_iter().map(|r| r.client).collect()).await;
     Ok(())

@@ -3,6 +3,7 @@
 //!
 //! - `protocol_faults`, `peer_faults`, `fuzz_connection`: bad input and misbehaving peers on
 //!   `/sync`, the last as property tests over arbitrary frames
+//! - `websocket_faults`: the WebSocket layer by hand: bad upgrades, forbidden frames, fragments
 //! - `convergence`, `trace_replay`, `find_again`, `crash`: editing together and surviving restarts
 //! - `soak`: a short soak run: many clients, disconnects, slow readers and kill -9 together
 //! - `npm_interop`: the official npm client against the server
@@ -35,3 +36,4 @@ mod soak;
 mod store_backends;
 mod sync_permissions;
 mod trace_replay;
+mod websocket_faults;
