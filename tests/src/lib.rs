@@ -8,6 +8,7 @@
 //! - `chromium`: the browser tests' scripts: headless chromium driven by playwright-core.
 //! - `npm_peer`: the official npm automerge-repo client in a Node process, scripted.
 //! - `raw_peer`: a protocol-level peer that sends exactly the frames a test wants, for faults.
+//! - `raw_socket`: a WebSocket opened and framed by hand over TCP, for faults below messages.
 //! - `postgres`: a real PostgreSQL server in a temporary folder on loopback.
 //! - `store_suite`: the store checks every database backend passes alike.
 //! - `editing`: random inserts and deletes of whole characters, for convergence tests.
@@ -27,6 +28,7 @@ pub mod npm_peer;
 pub mod people;
 pub mod postgres;
 pub mod raw_peer;
+pub mod raw_socket;
 pub mod server;
 pub mod soak;
 pub mod store_suite;

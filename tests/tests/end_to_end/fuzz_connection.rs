@@ -1,7 +1,9 @@
 //! The whole connection handler under arbitrary input: property tests (proptest) send a real
 //! server sequences of arbitrary bytes, hostile but well-formed messages, and valid messages
-//! with bytes flipped or cut off. After every sequence no task of the server has panicked, a
-//! bystander document is unchanged, and a new client still edits and syncs.
+//! with bytes flipped or cut off, through a WebSocket library or framed by hand (any first
+//! byte, a missing mask, stray fragments, pings between them, written in small pieces). After
+//! every sequence no task of the server has panicked, a bystander document is unchanged, and a
+//! new client still edits and syncs.
 //!
 //! `PROPTEST_CASES=100000 cargo nextest run -p agora-tests -E 'test(/fuzz_connection/)'` runs
 //! it for long; a failing case is saved under `proptest-regressions/` and replayed first from
@@ -16,9 +18,10 @@ use agora_schema::{
     PeerMetadata,
 };
 use agora_tests::raw_peer::Received;
-use agora_tests::{RawPeer, TestServer};
+use agora_tests::{raw_socket, RawPeer, TestServer};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestRunner};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Cases per run when `PROPTEST_CASES` does not say: enough to cover every kind of frame each
 /// run, few enough for the suite.
@@ -26,6 +29,47 @@ const CASES_IN_THE_SUITE: u32 = 48;
 const SETTLE: Duration = Duration::from_secs(10);
 
 static PANICKED: AtomicBool = AtomicBool::new(false);
+
+/// How the fuzzing peer puts its frames on the wire.
+#[derive(Debug, Clone)]
+enum Wire {
+    /// Through a WebSocket library: well-formed frames, one message each.
+    Library { join_first: bool },
+    /// Framed by hand over TCP, each frame with its own first byte (FIN, reserved bits,
+    /// opcode) and mask bit, all of it written in pieces of `piece` bytes.
+    ByHand {
+        join_first: bool,
+        framings: Vec<(u8, bool)>,
+        piece: usize,
+    },
+}
+
+fn wire() -> impl Strategy<Value = Wire> {
+    let first_byte = prop_oneof![
+        6 => Just(0x82u8), // a whole binary frame
+        1 => Just(0x02),   // the first of several fragments
+        1 => Just(0x00),   // a middle fragment
+        1 => Just(0x80),   // the last fragment
+        1 => Just(0x89),   // a ping
+        1 => Just(0x8A),   // a pong
+        1 => Just(0x88),   // a close
+        1 => Just(0x81),   // text
+        1 => any::<u8>(),
+    ];
+    prop_oneof![
+        any::<bool>().prop_map(|join_first| Wire::Library { join_first }),
+        (
+            any::<bool>(),
+            prop::collection::vec((first_byte, prop::bool::weighted(0.95)), 1..12),
+            1usize..64,
+        )
+            .prop_map(|(join_first, framings, piece)| Wire::ByHand {
+                join_first,
+                framings,
+                piece,
+            }),
+    ]
+}
 
 /// One frame the fuzzing peer sends.
 #[derive(Debug, Clone)]
@@ -151,6 +195,60 @@ fn bytes_of(frame: &Frame) -> Vec<u8> {
     }
 }
 
+async fn send_through_a_library(server: &TestServer, join_first: bool, frames: &[Frame]) {
+    let mut peer = if join_first {
+        RawPeer::joined(&server.sync_url()).await
+    } else {
+        RawPeer::connect(&server.sync_url()).await
+    };
+    for frame in frames {
+        peer.send_frame(bytes_of(frame)).await;
+    }
+    // Whatever the server answers, until it closes or falls silent.
+    for _ in 0..64 {
+        match peer.recv_within(Duration::from_millis(100)).await {
+            Received::Closed(_) | Received::Nothing => break,
+            _ => {}
+        }
+    }
+}
+
+async fn send_by_hand(
+    server: &TestServer,
+    join_first: bool,
+    framings: &[(u8, bool)],
+    piece: usize,
+    frames: &[Frame],
+) {
+    let mut tcp = raw_socket::open(server).await;
+    let mut wire = Vec::new();
+    if join_first {
+        let join = encode(&Message::Join(JoinMessage {
+            sender_id: PeerId::new("fuzz-by-hand"),
+            peer_metadata: PeerMetadata::default(),
+            supported_protocol_versions: None,
+        }));
+        wire.extend(raw_socket::frame(0x82, &join, true));
+    }
+    for (frame, (first_byte, masked)) in frames.iter().zip(framings.iter().cycle()) {
+        wire.extend(raw_socket::frame(*first_byte, &bytes_of(frame), *masked));
+    }
+    for piece in wire.chunks(piece) {
+        // The server may have closed already: what it refused is not sent on.
+        if tcp.write_all(piece).await.is_err() {
+            break;
+        }
+    }
+    // Whatever the server answers, until it closes or falls silent.
+    let mut answer = [0u8; 4096];
+    for _ in 0..64 {
+        match tokio::time::timeout(Duration::from_millis(100), tcp.read(&mut answer)).await {
+            Ok(Ok(n)) if n > 0 => {}
+            _ => break,
+        }
+    }
+}
+
 #[test]
 fn arbitrary_frames_never_crash_the_server_or_touch_another_document() {
     let cases = std::env::var("PROPTEST_CASES")
@@ -190,26 +288,18 @@ fn arbitrary_frames_never_crash_the_server_or_touch_another_document() {
         ))),
         ..Config::default()
     });
-    let sequences = (
-        any::<bool>(),
-        prop::collection::vec(frame(bystander), 1..12),
-    );
-    let outcome = runner.run(&sequences, |(join_first, frames)| {
+    let sequences = (wire(), prop::collection::vec(frame(bystander), 1..12));
+    let outcome = runner.run(&sequences, |(wire, frames)| {
         runtime.block_on(async {
-            let mut peer = if join_first {
-                RawPeer::joined(&server.sync_url()).await
-            } else {
-                RawPeer::connect(&server.sync_url()).await
-            };
-            for frame in &frames {
-                peer.send_frame(bytes_of(frame)).await;
-            }
-            // Whatever the server answers, until it closes or falls silent.
-            for _ in 0..64 {
-                match peer.recv_within(Duration::from_millis(100)).await {
-                    Received::Closed(_) | Received::Nothing => break,
-                    _ => {}
+            match wire {
+                Wire::Library { join_first } => {
+                    send_through_a_library(&server, join_first, &frames).await
                 }
+                Wire::ByHand {
+                    join_first,
+                    framings,
+                    piece,
+                } => send_by_hand(&server, join_first, &framings, piece, &frames).await,
             }
         });
         prop_assert!(

@@ -6,90 +6,16 @@
 use std::time::Duration;
 
 use agora_schema::{decode, encode, JoinMessage, Message, PeerId, PeerMetadata};
+use agora_tests::raw_socket::{self, read_to_end, server_frames, upgrade_request, MASK};
 use agora_tests::TestServer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-const MASK: [u8; 4] = [0xa1, 0x07, 0x5c, 0xe3];
 const WAIT: Duration = Duration::from_secs(10);
 
 /// A masked frame, as a client sends it.
 fn frame(first_byte: u8, payload: &[u8]) -> Vec<u8> {
-    let mut frame = vec![first_byte];
-    match payload.len() {
-        n @ 0..=125 => frame.push(0x80 | n as u8),
-        n => {
-            frame.push(0x80 | 126);
-            frame.extend_from_slice(&(n as u16).to_be_bytes());
-        }
-    }
-    frame.extend_from_slice(&MASK);
-    frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ MASK[i % 4]));
-    frame
-}
-
-fn upgrade_request(server: &TestServer, key: &str, version: &str) -> String {
-    format!(
-        "GET /sync?token={} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\n\
-         Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: {key}\r\n\
-         Sec-WebSocket-Version: {version}\r\n\r\n",
-        server.token, server.addr
-    )
-}
-
-/// Everything the server sends until it closes the connection.
-async fn read_to_end(tcp: &mut TcpStream) -> Vec<u8> {
-    let mut all = Vec::new();
-    tokio::time::timeout(WAIT, tcp.read_to_end(&mut all))
-        .await
-        .expect("the server closes the connection")
-        .expect("read");
-    all
-}
-
-/// A WebSocket opened by hand, its answer checked.
-async fn opened(server: &TestServer) -> TcpStream {
-    let mut tcp = TcpStream::connect(server.addr).await.unwrap();
-    tcp.write_all(upgrade_request(server, "dGhlIHNhbXBsZSBub25jZQ==", "13").as_bytes())
-        .await
-        .unwrap();
-    let mut head = Vec::new();
-    while !head.ends_with(b"\r\n\r\n") {
-        let mut byte = [0u8];
-        tokio::time::timeout(WAIT, tcp.read_exact(&mut byte))
-            .await
-            .expect("an answer")
-            .unwrap();
-        head.push(byte[0]);
-    }
-    let head = String::from_utf8(head).unwrap().to_ascii_lowercase();
-    assert!(head.starts_with("http/1.1 101"), "{head}");
-    // RFC 6455, section 1.3: the answer to this key.
-    assert!(
-        head.contains("sec-websocket-accept: s3pplmbitxaq9kygzzhzrbk+xoo="),
-        "{head}"
-    );
-    tcp
-}
-
-/// The server's frames (never masked): opcode and payload.
-fn server_frames(mut bytes: &[u8]) -> Vec<(u8, Vec<u8>)> {
-    let mut frames = Vec::new();
-    while bytes.len() >= 2 {
-        assert_eq!(bytes[1] & 0x80, 0, "server frames are not masked");
-        let (length, at) = match bytes[1] & 0x7f {
-            126 => (u16::from_be_bytes([bytes[2], bytes[3]]) as usize, 4),
-            127 => (
-                u64::from_be_bytes(bytes[2..10].try_into().unwrap()) as usize,
-                10,
-            ),
-            short => (short as usize, 2),
-        };
-        frames.push((bytes[0] & 0x0f, bytes[at..at + length].to_vec()));
-        bytes = &bytes[at + length..];
-    }
-    assert!(bytes.is_empty(), "a whole number of frames");
-    frames
+    raw_socket::frame(first_byte, payload, true)
 }
 
 /// The `error` message and the close code the server ended the connection with.
@@ -152,10 +78,7 @@ async fn frames_the_protocol_forbids_are_refused_with_the_reason() {
     let mut oversized = vec![0x82, 0x80 | 127];
     oversized.extend_from_slice(&(1u64 << 40).to_be_bytes());
     oversized.extend_from_slice(&MASK);
-    let mut unmasked = frame(0x82, b"x");
-    unmasked[1] &= 0x7f;
-    unmasked.truncate(2);
-    unmasked.push(b'x');
+    let unmasked = raw_socket::frame(0x82, b"x", false);
     let cases: [(Vec<u8>, &str, u16); 7] = [
         (unmasked, "without a mask", 1002),
         (frame(0xc2, b"x"), "reserved bits", 1002),
@@ -167,7 +90,7 @@ async fn frames_the_protocol_forbids_are_refused_with_the_reason() {
         (oversized, "at most 65536 bytes", 1009),
     ];
     for (bytes, says, code) in cases {
-        let mut tcp = opened(&server).await;
+        let mut tcp = raw_socket::open(&server).await;
         tcp.write_all(&bytes).await.unwrap();
         let (error, closed_with) = refusal(&read_to_end(&mut tcp).await);
         assert!(error.contains(says), "{says}: {error}");
@@ -187,7 +110,7 @@ async fn frames_the_protocol_forbids_are_refused_with_the_reason() {
 async fn fragments_pings_and_a_close_are_answered_as_the_protocol_says() {
     let data = tempfile::tempdir().unwrap();
     let server = TestServer::start(data.path()).await;
-    let mut tcp = opened(&server).await;
+    let mut tcp = raw_socket::open(&server).await;
     let join = encode(&Message::Join(JoinMessage {
         sender_id: PeerId::new("by-hand"),
         peer_metadata: PeerMetadata::default(),
