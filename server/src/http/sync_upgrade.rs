@@ -2,7 +2,6 @@
 //! token) from an allowed origin.
 
 use axum::extract::State;
-use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use hyper_util::rt::TokioIo;
@@ -59,13 +58,7 @@ pub async fn sync(State(state): State<AppState>, mut parts: Parts) -> Response {
 /// Answers a request that asks for no WebSocket; the page lists what the handshake needs.
 fn refuse_handshake(refused: HandshakeError) -> Response {
     tracing::debug!(%refused, "not a WebSocket upgrade");
-    let mut response = refused.status().into_response();
-    if refused == HandshakeError::UnsupportedVersion {
-        response.headers_mut().insert(
-            header::SEC_WEBSOCKET_VERSION,
-            header::HeaderValue::from_static("13"),
-        );
-    }
+    let mut response = refused.into_response();
     response.extensions_mut().insert(ErrorMessage {
         key: "error-websocket-handshake",
     });

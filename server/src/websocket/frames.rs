@@ -80,39 +80,16 @@ impl FrameReader {
             self.pending.extend_from_slice(input);
             return self.next_kept();
         }
-        // The common case: whole frames in one read, read straight from the input.
-        let mut rest = input;
-        while !rest.is_empty() {
-            match take_frame(&mut self.fragments, self.limit, rest)? {
-                Some((used, found)) => {
-                    rest = &rest[used..];
-                    if found.is_some() {
-                        self.pending.extend_from_slice(rest);
-                        return Ok(found);
-                    }
-                }
-                None => {
-                    self.pending.extend_from_slice(rest);
-                    return Ok(None);
-                }
-            }
-        }
-        Ok(None)
+        // The common case, whole frames in one read: read straight from the input, and keep
+        // only what follows the message.
+        let (used, found) = take_message(&mut self.fragments, self.limit, input)?;
+        self.pending.extend_from_slice(&input[used..]);
+        Ok(found)
     }
 
     /// The next whole message or control frame in the bytes kept so far, if they hold one.
     pub fn next_kept(&mut self) -> Result<Option<Incoming>, FrameError> {
-        let mut used = 0;
-        let mut found = None;
-        while used < self.pending.len() && found.is_none() {
-            match take_frame(&mut self.fragments, self.limit, &self.pending[used..])? {
-                Some((length, incoming)) => {
-                    used += length;
-                    found = incoming;
-                }
-                None => break,
-            }
-        }
+        let (used, found) = take_message(&mut self.fragments, self.limit, &self.pending)?;
         if used == self.pending.len() {
             // Nothing left: let the buffer go, so an idle connection holds none.
             self.pending = Vec::new();
@@ -125,6 +102,26 @@ impl FrameReader {
         }
         Ok(found)
     }
+}
+
+/// Reads whole frames from the start of `bytes` until one finishes a message or control frame,
+/// or the next is incomplete: the bytes those frames took, and what they finished.
+fn take_message(
+    fragments: &mut Option<Vec<u8>>,
+    limit: usize,
+    bytes: &[u8],
+) -> Result<(usize, Option<Incoming>), FrameError> {
+    let mut used = 0;
+    while used < bytes.len() {
+        let Some((length, found)) = take_frame(fragments, limit, &bytes[used..])? else {
+            break;
+        };
+        used += length;
+        if found.is_some() {
+            return Ok((used, found));
+        }
+    }
+    Ok((used, None))
 }
 
 /// A frame header as read.

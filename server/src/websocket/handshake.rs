@@ -29,14 +29,22 @@ pub enum HandshakeError {
     NotUpgradable,
 }
 
-impl HandshakeError {
-    pub fn status(&self) -> StatusCode {
-        match self {
+impl IntoResponse for HandshakeError {
+    fn into_response(self) -> Response {
+        let status = match self {
             Self::NotGet => StatusCode::METHOD_NOT_ALLOWED,
-            // Section 4.4 asks for this answer, with the versions the server speaks.
             Self::UnsupportedVersion | Self::NotUpgradable => StatusCode::UPGRADE_REQUIRED,
             _ => StatusCode::BAD_REQUEST,
+        };
+        let mut response = status.into_response();
+        if self == Self::UnsupportedVersion {
+            // Section 4.4: the answer names the versions the server speaks.
+            response.headers_mut().insert(
+                header::SEC_WEBSOCKET_VERSION,
+                HeaderValue::from_static("13"),
+            );
         }
+        response
     }
 }
 

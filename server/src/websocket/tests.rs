@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use axum::http::{header, Method, Request, StatusCode, Version};
+use axum::response::IntoResponse;
 use proptest::prelude::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -400,16 +401,15 @@ fn handshakes_that_do_not_ask_for_a_websocket_are_refused_with_what_is_wrong() {
         HandshakeError::NotUpgradable
     );
 
+    let refused = HandshakeError::UnsupportedVersion.into_response();
+    assert_eq!(refused.status(), StatusCode::UPGRADE_REQUIRED);
+    assert_eq!(refused.headers()[header::SEC_WEBSOCKET_VERSION], "13");
     assert_eq!(
-        HandshakeError::UnsupportedVersion.status(),
-        StatusCode::UPGRADE_REQUIRED
-    );
-    assert_eq!(
-        HandshakeError::NotGet.status(),
+        HandshakeError::NotGet.into_response().status(),
         StatusCode::METHOD_NOT_ALLOWED
     );
     assert_eq!(
-        HandshakeError::NotWebSocket.status(),
+        HandshakeError::NotWebSocket.into_response().status(),
         StatusCode::BAD_REQUEST
     );
 }
