@@ -3,7 +3,7 @@
 
 use std::sync::Mutex;
 
-use agora_schema::{DocumentId, PeerId};
+use agora_schema::{apply_sync_message, DocumentId, PeerId};
 use automerge::sync::{self, SyncDoc};
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ChangeHash, ObjType, TextEncoding, ROOT};
@@ -110,8 +110,7 @@ impl DocState {
         let message = sync::Message::decode(data).map_err(|e| e.to_string())?;
         let heads = {
             let mut doc = lock(&self.doc);
-            doc.receive_sync_message(state, message)
-                .map_err(|e| e.to_string())?;
+            apply_sync_message(&mut doc, state, message).map_err(|e| e.to_string())?;
             doc.get_heads()
         };
         self.server_view.send_replace(ServerView {

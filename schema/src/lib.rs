@@ -4,14 +4,17 @@
 //! - `ids`: document ids as automerge-repo encodes them (bs58check of 16 bytes), peer ids.
 //! - `wire`: the automerge-repo WebSocket protocol "1" messages, as typed values.
 //! - `codec`: bytes in, messages out (and back); pure, so it can be tested and fuzzed alone.
+//! - `sync_message`: applying an automerge sync message without walking the whole history.
 //! - `migrations/` (beside `src/`): the SQL schema of each storage backend.
 
 pub mod codec;
 pub mod ids;
+pub mod sync_message;
 pub mod wire;
 
 pub use codec::{decode, encode, DecodeError};
 pub use ids::{DocumentId, DocumentIdError, PeerId};
+pub use sync_message::apply_sync_message;
 pub use wire::{
     DocumentMessage, EphemeralMessage, JoinMessage, Message, PeerMessage, PeerMetadata,
     PROTOCOL_VERSION,

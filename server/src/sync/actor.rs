@@ -10,7 +10,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use agora_schema::{encode, DocumentId, DocumentMessage, EphemeralMessage, Message, PeerId};
+use agora_schema::{
+    apply_sync_message, encode, DocumentId, DocumentMessage, EphemeralMessage, Message, PeerId,
+};
 use automerge::sync::{self, SyncDoc};
 use automerge::{Automerge, ChangeHash, ReadDoc, TextEncoding};
 use tokio::sync::mpsc;
@@ -363,7 +365,7 @@ impl DocumentActor {
         }
         peer.owes_heads |= !message.changes.is_empty();
         peer.due = true;
-        if let Err(error) = self.doc.receive_sync_message(&mut peer.state, message) {
+        if let Err(error) = apply_sync_message(&mut self.doc, &mut peer.state, message) {
             peer.link
                 .outbox
                 .kick(format!("the sync message could not be applied: {error}"));

@@ -23,6 +23,8 @@
 //! - `writers`: many writers typing at human speed on one document.
 //! - `documents`: many documents at once, several editors on each, typing at human speed.
 //! - `throughput`: the highest rate of edits sustained with p99 ≤ 100 ms, by rising steps.
+//! - `receive`: one incoming sync message as the history grows, automerge's way and ours (no
+//!   server process).
 //! - `search`: Agora's search index beside SQLite FTS5 and PostgreSQL full-text search on the
 //!   shared corpus: indexing, size, query latency and relevance.
 
@@ -37,6 +39,7 @@ pub mod memory;
 pub mod node;
 pub mod open;
 pub mod process;
+pub mod receive;
 pub mod replay;
 pub mod report;
 pub mod search;

@@ -10,6 +10,7 @@
 //! cargo run --release -p agora-tests --bin agora-bench -- documents --documents 1000 --seconds 30
 //! cargo run --release -p agora-tests --bin agora-bench -- throughput --rates 250,500,1000
 //! cargo run --release -p agora-tests --bin agora-bench -- search
+//! cargo run --release -p agora-tests --bin agora-bench -- receive --histories 1000,100000
 //! cargo run --release -p agora-tests --bin agora-bench -- cluster --clients 1,10,100
 //! cargo run --release -p agora-tests --bin agora-bench -- soak --duration 30m
 //! ```
@@ -23,6 +24,7 @@ use agora_tests::bench::cluster::{self, ClusterOptions};
 use agora_tests::bench::documents::{DocumentsOptions, EditingOptions};
 use agora_tests::bench::latency::LatencyOptions;
 use agora_tests::bench::memory::MemoryOptions;
+use agora_tests::bench::receive::{self, ReceiveOptions};
 use agora_tests::bench::replay::ReplayOptions;
 use agora_tests::bench::search::{self, SearchOptions};
 use agora_tests::bench::throughput::ThroughputOptions;
@@ -75,6 +77,9 @@ enum What {
     /// Agora's search index beside SQLite FTS5 and PostgreSQL full-text search on the shared
     /// corpus (no server process: the engines themselves).
     Search(SearchOptions),
+    /// One incoming sync message as the document's history grows: automerge's
+    /// `receive_sync_message` beside Agora's (no server process: the two ways themselves).
+    Receive(ReceiveOptions),
     /// Editing for a long while with disconnects, slow readers and kill -9; then checks that
     /// nothing was lost, memory came back and every log complaint is explained.
     Soak(SoakOptions),
@@ -147,7 +152,9 @@ impl Plan {
                 writers: Some(all.writers),
                 throughput: Some(all.throughput),
             },
-            What::Search(_) | What::Cluster(_) | What::Soak(_) => Plan::default(),
+            What::Search(_) | What::Receive(_) | What::Cluster(_) | What::Soak(_) => {
+                Plan::default()
+            }
         }
     }
 }
@@ -157,6 +164,9 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     if let What::Search(options) = &cli.what {
         return search::run(options).await;
+    }
+    if let What::Receive(options) = &cli.what {
+        return receive::run(options).await;
     }
     if cfg!(debug_assertions) {
         eprintln!("warning: agora-bench is a debug build; its client side skews the figures (use --release)");
