@@ -32,15 +32,18 @@ pub fn apply_sync_message(
     let before = doc.get_heads();
     let has_changes = !message.changes.is_empty();
     // A read-only peer's changes are ignored.
-    if has_changes && !state.read_only {
+    let ours = if has_changes && !state.read_only {
         let changes: Vec<u8> = message.changes.iter().flatten().copied().collect();
         doc.load_incremental(&changes)?;
-        state.shared_heads = advance_heads(&before, &doc.get_heads(), &state.shared_heads);
-    }
+        let after = doc.get_heads();
+        state.shared_heads = advance_heads(&before, &after, &state.shared_heads);
+        after
+    } else {
+        before.clone()
+    };
     let Message {
         heads, need, have, ..
     } = message;
-    let ours = doc.get_heads();
     let known: Vec<ChangeHash> = if heads == ours {
         heads.clone()
     } else {

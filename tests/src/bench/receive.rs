@@ -56,7 +56,7 @@ const COLUMNS: [&str; 8] = [
 const COMPARED_ROUNDS: usize = 6;
 
 /// The two ways of receiving a message.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy)]
 enum Way {
     Automerge,
     Agora,
@@ -88,11 +88,23 @@ struct Timings {
 }
 
 impl Timings {
-    fn add(&mut self, way: Way, took: Duration) {
+    /// The server receives `message` the `way` of this round, timed; on a `compare` round it
+    /// is first received both ways on copies, to check that they agree.
+    fn receive(
+        &mut self,
+        way: Way,
+        compare: bool,
+        server: &mut Automerge,
+        state: &mut State,
+        message: Message,
+    ) -> anyhow::Result<()> {
+        self.differed |= compare && !both_agree(server, state, &message)?;
+        let took = way.receive(server, state, message)?;
         match way {
             Way::Automerge => self.automerge.push(took),
             Way::Agora => self.agora.push(took),
         }
+        Ok(())
     }
 
     fn row(&mut self, history: usize, message: &str) -> Vec<String> {
@@ -167,38 +179,23 @@ fn measure(doc: Automerge, history: usize, rounds: usize) -> anyhow::Result<Vec<
             Way::Agora
         };
         // A keystroke from the peer, which has all the server has.
-        type_one(&mut peer)?;
-        let message = peer
-            .generate_sync_message(&mut peer_state)
-            .context("no keystroke")?;
-        keystroke.differed |= compare && !both_agree(&server, &server_state, &message)?;
-        keystroke.add(way, way.receive(&mut server, &mut server_state, message)?);
+        let message = type_one(&mut peer, &mut peer_state)?;
+        keystroke.receive(way, compare, &mut server, &mut server_state, message)?;
         settle(&mut server, &mut server_state, &mut peer, &mut peer_state)?;
 
         // The peer acknowledges a change the server passes on.
-        type_one(&mut server)?;
-        let change = server
-            .generate_sync_message(&mut server_state)
-            .context("no change to pass on")?;
+        let change = type_one(&mut server, &mut server_state)?;
         apply_sync_message(&mut peer, &mut peer_state, change)?;
         let message = peer
             .generate_sync_message(&mut peer_state)
             .context("no acknowledgement")?;
-        acknowledgement.differed |= compare && !both_agree(&server, &server_state, &message)?;
-        acknowledgement.add(way, way.receive(&mut server, &mut server_state, message)?);
+        acknowledgement.receive(way, compare, &mut server, &mut server_state, message)?;
         settle(&mut server, &mut server_state, &mut peer, &mut peer_state)?;
 
         // Both type; the peer's keystroke crosses the server's on the way.
-        type_one(&mut server)?;
-        let on_the_way = server
-            .generate_sync_message(&mut server_state)
-            .context("no change to pass on")?;
-        type_one(&mut peer)?;
-        let message = peer
-            .generate_sync_message(&mut peer_state)
-            .context("no keystroke")?;
-        crossing.differed |= compare && !both_agree(&server, &server_state, &message)?;
-        crossing.add(way, way.receive(&mut server, &mut server_state, message)?);
+        let on_the_way = type_one(&mut server, &mut server_state)?;
+        let message = type_one(&mut peer, &mut peer_state)?;
+        crossing.receive(way, compare, &mut server, &mut server_state, message)?;
         apply_sync_message(&mut peer, &mut peer_state, on_the_way)?;
         settle(&mut server, &mut server_state, &mut peer, &mut peer_state)?;
     }
@@ -222,13 +219,15 @@ fn both_agree(server: &Automerge, state: &State, message: &Message) -> anyhow::R
     Ok(agora_state == automerge_state && by_agora.get_heads() == by_automerge.get_heads())
 }
 
-/// One character typed at the end of the document's text, as its own change.
-fn type_one(doc: &mut Automerge) -> anyhow::Result<()> {
+/// One character typed at the end of the document's text, as its own change; returns the
+/// sync message that carries it to the other side.
+fn type_one(doc: &mut Automerge, state: &mut State) -> anyhow::Result<Message> {
     let text = text_object(doc).context("the document has no text")?;
     let end = doc.length(&text);
     doc.transact::<_, _, AutomergeError>(|tx| tx.splice_text(&text, end, 0, "x"))
         .map_err(|failure| failure.error)?;
-    Ok(())
+    doc.generate_sync_message(state)
+        .context("no message for a new change")
 }
 
 /// Exchanges messages until neither side has any.
