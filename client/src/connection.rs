@@ -1,6 +1,9 @@
 //! The connection task: the only owner of the socket. It keeps one `automerge::sync::State`
 //! per open document for the current connection, turns local changes and incoming `sync`
-//! messages into outgoing sync messages, relays ephemeral messages, and reconnects.
+//! messages into outgoing sync messages, relays ephemeral messages, and reconnects. Frames that
+//! are already there when it reads are handled together: each document's sync messages among
+//! them are applied at once and answered once, so a client that fell behind catches up with
+//! one walk of automerge over each document rather than one per message.
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -21,6 +24,9 @@ use crate::shared::{OutgoingEphemeral, Shared, Status};
 use crate::ClientError;
 
 type Sink = SplitSink<Socket, tungstenite::Message>;
+
+/// Frames read and handled together at most.
+const FRAMES_AT_ONCE: usize = 64;
 
 enum SessionEnd {
     Shutdown,
@@ -131,7 +137,8 @@ impl Session<'_> {
         ephemeral_rx: &mut mpsc::Receiver<OutgoingEphemeral>,
         dedup: &mut EphemeralDedup,
     ) -> SessionEnd {
-        let (mut sink, mut stream) = socket.split();
+        let (mut sink, stream) = socket.split();
+        let mut stream = stream.ready_chunks(FRAMES_AT_ONCE);
         self.shared.mark_all_dirty();
         loop {
             let step = tokio::select! {
@@ -140,17 +147,9 @@ impl Session<'_> {
                     let _ = sink.send(tungstenite::Message::Close(None)).await;
                     return SessionEnd::Shutdown;
                 }
-                frame = stream.next() => match frame {
-                    Some(Ok(tungstenite::Message::Binary(bytes))) => {
-                        self.shared.messages_received.fetch_add(1, Ordering::Relaxed);
-                        self.on_frame(&bytes, &mut sink, dedup).await
-                    }
-                    Some(Ok(tungstenite::Message::Close(_))) | None => {
-                        Err("the server closed the connection".to_owned())
-                    }
-                    // tungstenite answers pings itself; the protocol has no text frames.
-                    Some(Ok(_)) => Ok(()),
-                    Some(Err(e)) => Err(e.to_string()),
+                frames = stream.next() => match frames {
+                    Some(frames) => self.on_frames(frames, &mut sink, dedup).await,
+                    None => Err("the server closed the connection".to_owned()),
                 },
                 _ = self.shared.wake.notified() => self.flush_dirty(&mut sink).await,
                 _ = sleep_until_some(self.deferred_until), if self.deferred_until.is_some() => {
@@ -165,35 +164,63 @@ impl Session<'_> {
         }
     }
 
-    async fn on_frame(
+    /// Handles the frames read at once, in order; what came before a close is still handled.
+    async fn on_frames(
         &mut self,
-        bytes: &[u8],
+        frames: Vec<Result<tungstenite::Message, tungstenite::Error>>,
         sink: &mut Sink,
         dedup: &mut EphemeralDedup,
     ) -> Result<(), String> {
+        let mut received = Received::default();
+        let mut end = Ok(());
+        for frame in frames {
+            match frame {
+                Ok(tungstenite::Message::Binary(bytes)) => {
+                    self.shared
+                        .messages_received
+                        .fetch_add(1, Ordering::Relaxed);
+                    self.on_frame(&bytes, &mut received, dedup);
+                }
+                Ok(tungstenite::Message::Close(_)) => {
+                    end = Err("the server closed the connection".to_owned());
+                    break;
+                }
+                // tungstenite answers pings itself; the protocol has no text frames.
+                Ok(_) => {}
+                Err(error) => {
+                    end = Err(error.to_string());
+                    break;
+                }
+            }
+        }
+        self.apply_received(&mut received);
+        for doc in received.applied {
+            if end.is_ok() {
+                end = self.send_sync(&doc, sink).await;
+            }
+        }
+        end
+    }
+
+    fn on_frame(&mut self, bytes: &[u8], received: &mut Received, dedup: &mut EphemeralDedup) {
         let message = match agora_schema::decode(bytes) {
             Ok(message) => message,
             Err(error) => {
                 tracing::warn!(%error, "ignoring an undecodable frame from the server");
-                return Ok(());
+                return;
             }
         };
         match message {
             Message::Sync(body) | Message::Request(body) => {
                 if !self.is_for_us(&body.sender_id, &body.target_id) {
-                    return Ok(());
+                    return;
                 }
                 // With `sharePolicy` "don't announce", servers only send documents we opened.
                 let Some(doc) = self.shared.doc(&body.document_id) else {
                     tracing::debug!(document = %body.document_id, "sync for a document we did not open");
-                    return Ok(());
+                    return;
                 };
-                let state = self.sync_state(&doc);
-                if let Err(error) = doc.receive_sync(state, &body.data) {
-                    tracing::warn!(document = %doc.id, %error, "ignoring a bad sync message");
-                    return Ok(());
-                }
-                self.send_sync(&doc, sink).await
+                received.push(doc, body.data);
             }
             Message::DocUnavailable {
                 sender_id,
@@ -202,10 +229,11 @@ impl Session<'_> {
             } => {
                 if self.is_for_us(&sender_id, &target_id) {
                     if let Some(doc) = self.shared.doc(&document_id) {
+                        // After whatever came before it.
+                        self.apply_received(received);
                         doc.mark_unavailable();
                     }
                 }
-                Ok(())
             }
             Message::Ephemeral(m) => {
                 if m.target_id == self.shared.peer_id
@@ -217,15 +245,26 @@ impl Session<'_> {
                         let _ = doc.ephemeral.send((m.sender_id, m.data));
                     }
                 }
-                Ok(())
             }
             Message::Error { message } => {
                 // The server closes the socket after this; the read loop sees that next.
                 tracing::warn!(%message, "the server reported an error");
                 self.shared.record_server_error(message);
-                Ok(())
             }
-            Message::Join(_) | Message::Peer(_) | Message::Ignored { .. } => Ok(()),
+            Message::Join(_) | Message::Peer(_) | Message::Ignored { .. } => {}
+        }
+    }
+
+    /// Applies the sync messages received so far, each document's at once.
+    fn apply_received(&mut self, received: &mut Received) {
+        for (doc, data) in std::mem::take(&mut received.waiting) {
+            let state = self.sync_state(&doc);
+            for error in doc.receive_sync(state, data) {
+                tracing::warn!(document = %doc.id, %error, "ignoring a bad sync message");
+            }
+            if !received.applied.iter().any(|applied| applied.id == doc.id) {
+                received.applied.push(doc);
+            }
         }
     }
 
@@ -313,6 +352,27 @@ impl Session<'_> {
             data: out.data,
         });
         send(self.shared, sink, &message).await
+    }
+}
+
+/// Sync messages from the frames at hand, per document, in the order they came.
+#[derive(Default)]
+struct Received {
+    waiting: Vec<(Arc<DocState>, Vec<Vec<u8>>)>,
+    /// Documents whose messages were applied: each is answered once all frames are handled.
+    applied: Vec<Arc<DocState>>,
+}
+
+impl Received {
+    fn push(&mut self, doc: Arc<DocState>, data: Vec<u8>) {
+        match self
+            .waiting
+            .iter_mut()
+            .find(|(waiting, _)| waiting.id == doc.id)
+        {
+            Some((_, messages)) => messages.push(data),
+            None => self.waiting.push((doc, vec![data])),
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::sync::Mutex;
 
-use agora_schema::{apply_sync_message, DocumentId, PeerId};
+use agora_schema::{apply_sync_messages, DocumentId, PeerId};
 use automerge::sync::{self, SyncDoc};
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ChangeHash, ObjType, TextEncoding, ROOT};
@@ -105,12 +105,25 @@ impl DocState {
         Some((message.encode(), !doc.get_heads().is_empty()))
     }
 
-    /// Applies one sync message from the server.
-    pub fn receive_sync(&self, state: &mut sync::State, data: &[u8]) -> Result<(), String> {
-        let message = sync::Message::decode(data).map_err(|e| e.to_string())?;
+    /// Applies sync messages from the server, in the order they came, their changes at once
+    /// where that does what one after another would. Returns what was wrong with any of them;
+    /// a bad message is skipped, as if it never came.
+    pub fn receive_sync(&self, state: &mut sync::State, data: Vec<Vec<u8>>) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut messages = Vec::with_capacity(data.len());
+        for bytes in data {
+            match sync::Message::decode(&bytes) {
+                Ok(message) => messages.push(((), message)),
+                Err(error) => problems.push(error.to_string()),
+            }
+        }
         let heads = {
             let mut doc = lock(&self.doc);
-            apply_sync_message(&mut doc, state, message).map_err(|e| e.to_string())?;
+            for (_, applied) in apply_sync_messages(&mut doc, messages, state) {
+                if let Err(error) = applied {
+                    problems.push(error.to_string());
+                }
+            }
             doc.get_heads()
         };
         self.server_view.send_replace(ServerView {
@@ -118,7 +131,7 @@ impl DocState {
             shared_heads: state.shared_heads.clone(),
         });
         self.publish_heads(heads);
-        Ok(())
+        problems
     }
 
     /// A new connection knows nothing of what the server has.

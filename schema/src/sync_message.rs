@@ -16,6 +16,9 @@ use std::collections::{BTreeSet, HashSet};
 use automerge::sync::{Capability, Message, MessageFlags, State};
 use automerge::{Automerge, AutomergeError, ChangeHash};
 
+mod batch;
+pub use batch::{apply_sync_messages, SyncStates};
+
 /// Applies a sync message from a peer to `doc` and to our `state` for that peer: what
 /// automerge's `receive_sync_message` does, in time that does not grow with the history.
 pub fn apply_sync_message(
@@ -25,10 +28,7 @@ pub fn apply_sync_message(
 ) -> Result<(), AutomergeError> {
     // Set before the changes are applied, as automerge does, so that a message whose changes
     // fail leaves the same state.
-    state.in_flight = false;
-    if let Some(flags) = message.flags {
-        note_flags(state, flags);
-    }
+    note_arrival(state, message.flags);
     let before = doc.get_heads();
     let has_changes = !message.changes.is_empty();
     // A read-only peer's changes are ignored.
@@ -41,27 +41,55 @@ pub fn apply_sync_message(
     } else {
         before.clone()
     };
+    note_peer(doc, state, message, &before, &ours, |hash| {
+        doc.get_change_meta_by_hash(hash).is_some()
+    });
+    Ok(())
+}
+
+/// What every message does first, before its changes are applied.
+fn note_arrival(state: &mut State, flags: Option<MessageFlags>) {
+    state.in_flight = false;
+    if let Some(flags) = flags {
+        note_flags(state, flags);
+    }
+}
+
+/// What the message tells of the peer, once its changes are in `doc`. `before` and `ours` are
+/// our heads before and after its changes; `we_have` says which changes `doc` held then.
+fn note_peer(
+    doc: &Automerge,
+    state: &mut State,
+    message: Message,
+    before: &[ChangeHash],
+    ours: &[ChangeHash],
+    we_have: impl Fn(&ChangeHash) -> bool,
+) {
+    let has_changes = !message.changes.is_empty();
     let Message {
-        heads, need, have, ..
+        heads: theirs,
+        need,
+        have,
+        ..
     } = message;
-    let known: Vec<ChangeHash> = if heads == ours {
-        heads.clone()
+    let known: Vec<ChangeHash> = if theirs == ours {
+        theirs.clone()
     } else {
-        heads
+        theirs
             .iter()
-            .filter(|hash| doc.get_change_meta_by_hash(hash).is_some())
+            .filter(|hash| we_have(hash))
             .copied()
             .collect()
     };
-    forget_seen(doc, &ours, &known, &mut state.sent_hashes);
+    forget_seen(doc, ours, &known, &mut state.sent_hashes);
     // An answer to the heads we had, not a message of the peer's own.
-    if !has_changes && heads == before {
-        state.last_sent_heads.clone_from(&heads);
+    if !has_changes && theirs == before {
+        state.last_sent_heads.clone_from(&theirs);
     }
-    if known.len() == heads.len() {
-        state.shared_heads.clone_from(&heads);
+    if known.len() == theirs.len() {
+        state.shared_heads.clone_from(&theirs);
         // A peer that lost everything gets everything again.
-        if heads.is_empty() {
+        if theirs.is_empty() {
             state.last_sent_heads = Vec::new();
             state.sent_hashes = BTreeSet::new();
         }
@@ -70,10 +98,9 @@ pub fn apply_sync_message(
             state.shared_heads.iter().chain(&known).copied().collect();
         state.shared_heads = shared.into_iter().collect();
     }
-    state.their_heads = Some(heads);
+    state.their_heads = Some(theirs);
     state.their_need = Some(need);
     state.their_have = Some(have);
-    Ok(())
 }
 
 /// Keeps in `sent` only the changes the peer still lacks by its `known` heads (those of its

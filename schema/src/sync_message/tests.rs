@@ -10,7 +10,7 @@ use proptest::prelude::*;
 /// Applies `message` with `apply_sync_message`, and checks that automerge's own
 /// `receive_sync_message` makes the same of it: the same document, the same state, the same
 /// error.
-fn receive(doc: &mut Automerge, state: &mut State, message: Message) {
+pub(super) fn receive(doc: &mut Automerge, state: &mut State, message: Message) {
     let mut expected_doc = doc.clone();
     let mut expected_state = state.clone();
     let expected = expected_doc.receive_sync_message(&mut expected_state, message.clone());
@@ -30,20 +30,20 @@ fn receive(doc: &mut Automerge, state: &mut State, message: Message) {
     );
 }
 
-fn edit(doc: &mut Automerge, key: &str) {
+pub(super) fn edit(doc: &mut Automerge, key: &str) {
     doc.transact::<_, _, AutomergeError>(|tx| tx.put(ROOT, key, key))
         .unwrap();
 }
 
 /// One peer of the server: its document, its state for the server, the server's for it.
-struct Peer {
-    doc: Automerge,
-    state: State,
-    server_state: State,
+pub(super) struct Peer {
+    pub(super) doc: Automerge,
+    pub(super) state: State,
+    pub(super) server_state: State,
 }
 
 impl Peer {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Peer {
             doc: Automerge::new(),
             state: State::new(),
@@ -53,7 +53,7 @@ impl Peer {
 
     /// One message to the server, if the peer has one; dropped on the way if `lost`. False
     /// when it had none.
-    fn send(&mut self, server: &mut Automerge, lost: bool) -> bool {
+    pub(super) fn send(&mut self, server: &mut Automerge, lost: bool) -> bool {
         let Some(message) = self.doc.generate_sync_message(&mut self.state) else {
             return false;
         };
@@ -64,7 +64,7 @@ impl Peer {
     }
 
     /// One message from the server, if it has one for the peer.
-    fn hear(&mut self, server: &Automerge, lost: bool) -> bool {
+    pub(super) fn hear(&mut self, server: &Automerge, lost: bool) -> bool {
         let Some(message) = server.generate_sync_message(&mut self.server_state) else {
             return false;
         };
@@ -76,7 +76,7 @@ impl Peer {
 }
 
 /// Exchanges messages between the server and every peer until there are none.
-fn settle(server: &mut Automerge, peers: &mut [Peer]) {
+pub(super) fn settle(server: &mut Automerge, peers: &mut [Peer]) {
     for _ in 0..100 {
         let mut quiet = true;
         for peer in peers.iter_mut() {
@@ -88,6 +88,19 @@ fn settle(server: &mut Automerge, peers: &mut [Peer]) {
         }
     }
     panic!("the exchange did not settle");
+}
+
+/// Everyone reconnects (fresh sync states on both sides) and all is delivered; then every
+/// peer has the server's document.
+pub(super) fn reconnect_all(server: &mut Automerge, peers: &mut [Peer]) {
+    for peer in peers.iter_mut() {
+        peer.state = State::new();
+        peer.server_state = State::new();
+    }
+    settle(server, peers);
+    for peer in peers.iter() {
+        assert_eq!(peer.doc.get_heads(), server.get_heads());
+    }
 }
 
 const PEERS: usize = 3;
@@ -207,13 +220,6 @@ proptest! {
                 Step::Reset(p) => peers[p] = Peer::new(),
             }
         }
-        for peer in &mut peers {
-            peer.state = State::new();
-            peer.server_state = State::new();
-        }
-        settle(&mut server, &mut peers);
-        for peer in &peers {
-            prop_assert_eq!(peer.doc.get_heads(), server.get_heads());
-        }
+        reconnect_all(&mut server, &mut peers);
     }
 }

@@ -1,7 +1,9 @@
 //! One actor per open document: it owns the automerge document and one sync state per peer.
 //!
-//! Commands arrive in batches; the actor applies every sync message of a batch, appends the new
-//! changes to the store in one transaction, and only then sends each peer what it lacks. A peer
+//! Commands arrive in batches; the actor applies every sync message of a batch, the changes of
+//! all of them at once where it can (automerge walks the whole of each object a change touches,
+//! so a keystroke into a long text costs the same walk alone as a hundred together), appends
+//! the new changes to the store in one transaction, and only then sends each peer what it lacks. A peer
 //! whose outgoing queue is full is not skipped: its sync state remembers what it has, and it is
 //! brought up to date once its queue drains, or disconnected after the lag limit.
 
@@ -11,7 +13,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use agora_schema::{
-    apply_sync_message, encode, DocumentId, DocumentMessage, EphemeralMessage, Message, PeerId,
+    apply_sync_messages, encode, DocumentId, DocumentMessage, EphemeralMessage, Message, PeerId,
+    SyncStates,
 };
 use automerge::sync::{self, SyncDoc};
 use automerge::{Automerge, ChangeHash, ReadDoc, TextEncoding};
@@ -119,6 +122,9 @@ pub struct DocumentActor {
     read_through: Seq,
     log_bytes: usize,
     snapshot_bytes: usize,
+    /// Sync messages of the batch at hand, checked and not yet applied: they are applied
+    /// together, and before anything that depends on their having been applied.
+    received: Vec<(ConnectionId, sync::Message)>,
 }
 
 impl DocumentActor {
@@ -140,6 +146,7 @@ impl DocumentActor {
             read_through: 0,
             log_bytes: 0,
             snapshot_bytes: 0,
+            received: Vec::new(),
         }
     }
 
@@ -291,6 +298,7 @@ impl DocumentActor {
                 DocumentCommand::CatchUp { .. } => {}
             }
         }
+        self.apply_received();
         if self.doc.get_heads() != self.stored_heads {
             if let Err(error) = self.store_new_changes().await {
                 tracing::error!(document = %self.id, %error, "cannot store changes; peers must resync");
@@ -331,21 +339,34 @@ impl DocumentActor {
             }
         };
         let connection = from.connection;
-        if !may_write && brings_new_changes(&self.doc, &message) {
-            from.outbox.kick_with_code(
-                format!(
-                    "you may only read document {}; your change was not stored",
-                    self.id
-                ),
-                close_code::POLICY_VIOLATION,
-            );
-            self.peers.remove(&connection);
-            return;
+        if !may_write && !message.changes.is_empty() {
+            // Changes the batch brings earlier are not new from this peer.
+            self.apply_received();
+            if brings_new_changes(&self.doc, &message) {
+                from.outbox.kick_with_code(
+                    format!(
+                        "you may only read document {}; your change was not stored",
+                        self.id
+                    ),
+                    close_code::POLICY_VIOLATION,
+                );
+                self.peers.remove(&connection);
+                return;
+            }
         }
         tracing::trace!(
             document = %self.id, connection, heads = ?message.heads,
             changes = message.changes.len(), need = message.need.len(), "sync in"
         );
+        let role_changes = self
+            .peers
+            .get(&connection)
+            .is_some_and(|peer| peer.state.read_only == may_write);
+        // A new role applies from this message on, and whether the document exists yet
+        // depends on the messages before it.
+        if role_changes || (is_request && self.doc.get_heads().is_empty()) {
+            self.apply_received();
+        }
         let peer = self.peers.entry(connection).or_insert_with(|| {
             Box::new(Peer {
                 link: from,
@@ -365,17 +386,36 @@ impl DocumentActor {
         }
         peer.owes_heads |= !message.changes.is_empty();
         peer.due = true;
-        if let Err(error) = apply_sync_message(&mut self.doc, &mut peer.state, message) {
-            peer.link
-                .outbox
-                .kick(format!("the sync message could not be applied: {error}"));
-            self.peers.remove(&connection);
+        self.received.push((connection, message));
+    }
+
+    /// Applies the sync messages received so far, in the order they came.
+    fn apply_received(&mut self) {
+        if self.received.is_empty() {
             return;
         }
-        // Once the peer has all we sent, the set is empty but would keep its node for as long
-        // as the peer stays: a few hundred bytes for every idle peer.
-        if peer.state.sent_hashes.is_empty() {
-            peer.state.sent_hashes.clear();
+        let received = std::mem::take(&mut self.received);
+        let mut states = PeerStates {
+            peers: &mut self.peers,
+            gone: sync::State::new(),
+        };
+        let applied = apply_sync_messages(&mut self.doc, received, &mut states);
+        for (connection, outcome) in applied {
+            let Some(peer) = self.peers.get_mut(&connection) else {
+                continue;
+            };
+            match outcome {
+                // Once the peer has all we sent, the set is empty but would keep its node for
+                // as long as the peer stays: a few hundred bytes for every idle peer.
+                Ok(()) if peer.state.sent_hashes.is_empty() => peer.state.sent_hashes.clear(),
+                Ok(()) => {}
+                Err(error) => {
+                    peer.link
+                        .outbox
+                        .kick(format!("the sync message could not be applied: {error}"));
+                    self.peers.remove(&connection);
+                }
+            }
         }
     }
 
@@ -517,6 +557,26 @@ impl DocumentActor {
         }
         for connection in gone {
             self.peers.remove(&connection);
+        }
+    }
+}
+
+/// The sync state of each peer with a message in `received`. A peer that left (or was sent
+/// away) after its message came still has its changes applied, with a state of its own that is
+/// then forgotten.
+struct PeerStates<'a> {
+    peers: &'a mut HashMap<ConnectionId, Box<Peer>>,
+    gone: sync::State,
+}
+
+impl SyncStates<ConnectionId> for PeerStates<'_> {
+    fn state(&mut self, connection: &ConnectionId) -> &mut sync::State {
+        match self.peers.get_mut(connection) {
+            Some(peer) => &mut peer.state,
+            None => {
+                self.gone = sync::State::new();
+                &mut self.gone
+            }
         }
     }
 }

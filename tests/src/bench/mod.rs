@@ -22,9 +22,10 @@
 //! - `memory`: server memory with thousands of idle connections over many documents.
 //! - `writers`: many writers typing at human speed on one document.
 //! - `documents`: many documents at once, several editors on each, typing at human speed.
-//! - `throughput`: the highest rate of edits sustained with p99 ≤ 100 ms, by rising steps.
-//! - `receive`: one incoming sync message as the history grows, automerge's way and ours (no
-//!   server process).
+//! - `throughput`: the highest rate of edits sustained with p99 ≤ 100 ms (or a limit given), by
+//!   rising steps.
+//! - `receive`: incoming sync messages (one, and several that queued up) as the history grows,
+//!   automerge's way and ours (no server process).
 //! - `search`: Agora's search index beside SQLite FTS5 and PostgreSQL full-text search on the
 //!   shared corpus: indexing, size, query latency and relevance.
 

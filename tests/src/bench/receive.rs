@@ -1,20 +1,21 @@
-//! What one incoming sync message costs as a document's history grows: automerge's own
-//! `receive_sync_message` beside `agora_schema::apply_sync_message`, which the server and the
-//! client use. No server process: the two ways themselves, on documents made from the first
-//! N keystrokes of a sequential trace (one change each).
+//! What incoming sync messages cost as a document's history grows: automerge's own
+//! `receive_sync_message`, message by message, beside `agora_schema::apply_sync_messages`,
+//! which the server and the client use. No server process: the two ways themselves, on
+//! documents made from the first N keystrokes of a sequential trace (one change each).
 //!
 //! Each round, between a document (the server's side) and one peer in sync with it, times
-//! three messages as the server receives them, the two ways taking turns round by round:
+//! four arrivals at the server, the two ways taking turns round by round:
 //! - a keystroke from the peer, which was up to date (the commonest message there is);
 //! - the peer's acknowledgement of a change the server passed on to it;
 //! - a keystroke from the peer that crossed one of the server's own on the way, so that what
-//!   the server sent is still unseen by the peer.
+//!   the server sent is still unseen by the peer;
+//! - keystrokes that queued up while the server was busy, one message each, received together.
 
 use std::time::{Duration, Instant};
 
 use agora_client::text_object;
 use agora_client::trace::{replay_local, Trace};
-use agora_schema::apply_sync_message;
+use agora_schema::{apply_sync_message, apply_sync_messages};
 use anyhow::Context;
 use automerge::sync::{Message, State, SyncDoc};
 use automerge::transaction::Transactable;
@@ -39,6 +40,9 @@ pub struct ReceiveOptions {
     /// Rounds per history, split between the two ways.
     #[arg(long, default_value_t = 200)]
     pub rounds: usize,
+    /// Keystrokes that queue up, for the last arrival of each round.
+    #[arg(long, default_value_t = 8)]
+    pub queued: usize,
 }
 
 const COLUMNS: [&str; 8] = [
@@ -63,18 +67,24 @@ enum Way {
 }
 
 impl Way {
+    /// Receives `messages`, in order, from one peer.
     fn receive(
         self,
         doc: &mut Automerge,
         state: &mut State,
-        message: Message,
-    ) -> Result<Duration, AutomergeError> {
-        let start = Instant::now();
+        messages: Vec<Message>,
+    ) -> Result<(), AutomergeError> {
         match self {
-            Way::Automerge => doc.receive_sync_message(state, message)?,
-            Way::Agora => apply_sync_message(doc, state, message)?,
+            Way::Automerge => messages
+                .into_iter()
+                .try_for_each(|message| doc.receive_sync_message(state, message)),
+            Way::Agora => {
+                let messages = messages.into_iter().map(|message| ((), message)).collect();
+                apply_sync_messages(doc, messages, state)
+                    .into_iter()
+                    .try_for_each(|(_, applied)| applied)
+            }
         }
-        Ok(start.elapsed())
     }
 }
 
@@ -88,18 +98,20 @@ struct Timings {
 }
 
 impl Timings {
-    /// The server receives `message` the `way` of this round, timed; on a `compare` round it
-    /// is first received both ways on copies, to check that they agree.
+    /// The server receives `messages` the `way` of this round, timed; on a `compare` round
+    /// they are first received both ways on copies, to check that they agree.
     fn receive(
         &mut self,
         way: Way,
         compare: bool,
         server: &mut Automerge,
         state: &mut State,
-        message: Message,
+        messages: Vec<Message>,
     ) -> anyhow::Result<()> {
-        self.differed |= compare && !both_agree(server, state, &message)?;
-        let took = way.receive(server, state, message)?;
+        self.differed |= compare && !both_agree(server, state, &messages)?;
+        let start = Instant::now();
+        way.receive(server, state, messages)?;
+        let took = start.elapsed();
         match way {
             Way::Automerge => self.automerge.push(took),
             Way::Agora => self.agora.push(took),
@@ -133,8 +145,8 @@ pub async fn run(options: &ReceiveOptions) -> anyhow::Result<()> {
     let trace = Trace::load(&path).with_context(|| format!("load {}", path.display()))?;
     let mut table = Table::new(
         &format!(
-            "One incoming sync message by history length ({} trace, {} rounds each, the two \
-             ways taking turns)",
+            "Incoming sync messages by history length ({} trace, {} rounds each, the two ways \
+             taking turns)",
             options.trace, options.rounds
         ),
         &COLUMNS,
@@ -145,8 +157,8 @@ pub async fn run(options: &ReceiveOptions) -> anyhow::Result<()> {
         prefix.txns.truncate(history);
         let doc = tokio::task::spawn_blocking(move || replay_local(&prefix, 1)).await??;
         let rows = tokio::task::spawn_blocking({
-            let rounds = options.rounds;
-            move || measure(doc, history, rounds)
+            let (rounds, queued) = (options.rounds, options.queued);
+            move || measure(doc, history, rounds, queued)
         })
         .await??;
         for row in rows {
@@ -161,14 +173,19 @@ pub async fn run(options: &ReceiveOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Rounds of the three messages on `doc`; one row per message kind.
-fn measure(doc: Automerge, history: usize, rounds: usize) -> anyhow::Result<Vec<Vec<String>>> {
+/// Rounds of the four arrivals on `doc`; one row per kind.
+fn measure(
+    doc: Automerge,
+    history: usize,
+    rounds: usize,
+    queued: usize,
+) -> anyhow::Result<Vec<Vec<String>>> {
     let mut server = doc;
     let mut peer = server.fork();
     let (mut server_state, mut peer_state) = (State::new(), State::new());
     settle(&mut server, &mut server_state, &mut peer, &mut peer_state)?;
-    let (mut keystroke, mut acknowledgement, mut crossing) =
-        (Timings::default(), Timings::default(), Timings::default());
+    let [mut keystroke, mut acknowledgement, mut crossing, mut queue] =
+        std::array::from_fn(|_| Timings::default());
     for round in 0..rounds {
         // Comparing the two needs copies of the document, which take longer than the
         // messages: the first rounds are enough to show that both agree.
@@ -180,7 +197,7 @@ fn measure(doc: Automerge, history: usize, rounds: usize) -> anyhow::Result<Vec<
         };
         // A keystroke from the peer, which has all the server has.
         let message = type_one(&mut peer, &mut peer_state)?;
-        keystroke.receive(way, compare, &mut server, &mut server_state, message)?;
+        keystroke.receive(way, compare, &mut server, &mut server_state, vec![message])?;
         settle(&mut server, &mut server_state, &mut peer, &mut peer_state)?;
 
         // The peer acknowledges a change the server passes on.
@@ -189,14 +206,21 @@ fn measure(doc: Automerge, history: usize, rounds: usize) -> anyhow::Result<Vec<
         let message = peer
             .generate_sync_message(&mut peer_state)
             .context("no acknowledgement")?;
-        acknowledgement.receive(way, compare, &mut server, &mut server_state, message)?;
+        acknowledgement.receive(way, compare, &mut server, &mut server_state, vec![message])?;
         settle(&mut server, &mut server_state, &mut peer, &mut peer_state)?;
 
         // Both type; the peer's keystroke crosses the server's on the way.
         let on_the_way = type_one(&mut server, &mut server_state)?;
         let message = type_one(&mut peer, &mut peer_state)?;
-        crossing.receive(way, compare, &mut server, &mut server_state, message)?;
+        crossing.receive(way, compare, &mut server, &mut server_state, vec![message])?;
         apply_sync_message(&mut peer, &mut peer_state, on_the_way)?;
+        settle(&mut server, &mut server_state, &mut peer, &mut peer_state)?;
+
+        // The peer types on while the server is busy; its messages wait in the queue.
+        let messages = (0..queued)
+            .map(|_| type_one(&mut peer, &mut peer_state))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        queue.receive(way, compare, &mut server, &mut server_state, messages)?;
         settle(&mut server, &mut server_state, &mut peer, &mut peer_state)?;
     }
     anyhow::ensure!(
@@ -207,15 +231,19 @@ fn measure(doc: Automerge, history: usize, rounds: usize) -> anyhow::Result<Vec<
         keystroke.row(history, "keystroke from an up-to-date peer"),
         acknowledgement.row(history, "acknowledgement of a change passed on"),
         crossing.row(history, "keystroke crossing one of ours"),
+        queue.row(
+            history,
+            &format!("{queued} keystrokes queued up, one message each"),
+        ),
     ])
 }
 
-/// Whether both ways make the same of `message`, each on its own copy (outside the timing).
-fn both_agree(server: &Automerge, state: &State, message: &Message) -> anyhow::Result<bool> {
+/// Whether both ways make the same of `messages`, each on its own copy (outside the timing).
+fn both_agree(server: &Automerge, state: &State, messages: &[Message]) -> anyhow::Result<bool> {
     let (mut by_automerge, mut automerge_state) = (server.clone(), state.clone());
-    by_automerge.receive_sync_message(&mut automerge_state, message.clone())?;
+    Way::Automerge.receive(&mut by_automerge, &mut automerge_state, messages.to_vec())?;
     let (mut by_agora, mut agora_state) = (server.clone(), state.clone());
-    apply_sync_message(&mut by_agora, &mut agora_state, message.clone())?;
+    Way::Agora.receive(&mut by_agora, &mut agora_state, messages.to_vec())?;
     Ok(agora_state == automerge_state && by_agora.get_heads() == by_automerge.get_heads())
 }
 

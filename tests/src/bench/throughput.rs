@@ -18,7 +18,8 @@
 //! latency of the edits sent in it (see `arrivals`), messages per second to and from the
 //! server, server and bench CPU.
 //!
-//! Stepping stops after the first step whose p99 passes `P99_LIMIT`, that delivers less than
+//! Stepping stops after the first step whose p99 passes the limit (100 ms; `--p99-limit-ms`
+//! raises it, to find where delivery itself falls behind), that delivers less than
 //! `KEEP_UP` of its offered rate, or that leaves edits undelivered. The bench shares the cores
 //! with the server, so its CPU is printed beside the server's: where the bench is the bound,
 //! the figure is a floor for the server, not its limit. Documents grow from step to step (every
@@ -39,8 +40,6 @@ use super::seed::create_documents;
 use super::usage::{Mark, Usage};
 use super::BenchServer;
 
-/// A step whose edit → reader p99 passes this is one the server no longer sustains.
-const P99_LIMIT: Duration = Duration::from_millis(100);
 /// The share of the offered rate that must be sent and delivered for a step to count.
 const KEEP_UP: f64 = 0.9;
 /// How long readers may take to catch up after a step.
@@ -67,6 +66,16 @@ pub struct ThroughputOptions {
     /// Seconds at each step's rate before measuring.
     #[arg(long, default_value_t = 1.0)]
     pub warmup_seconds: f64,
+    /// A step whose edit → reader p99 passes this many milliseconds is one the server no
+    /// longer sustains.
+    #[arg(long, default_value_t = 100)]
+    pub p99_limit_ms: u64,
+}
+
+impl ThroughputOptions {
+    fn p99_limit(&self) -> Duration {
+        Duration::from_millis(self.p99_limit_ms)
+    }
 }
 
 const COLUMNS: [&str; 11] = [
@@ -109,11 +118,11 @@ pub async fn run(server: &BenchServer, options: &ThroughputOptions) -> anyhow::R
             step.usage.to_server_per_second,
             step.offered,
             step.delivered_per_second,
-            P99_LIMIT.as_millis()
+            options.p99_limit_ms
         ),
         None => format!(
             "sustained: none of the steps had p99 ≤ {} ms and no backlog",
-            P99_LIMIT.as_millis()
+            options.p99_limit_ms
         ),
     });
     table.print();
@@ -134,7 +143,7 @@ struct Step {
 
 impl Step {
     /// Why the server did not sustain this step, or `None` when it did.
-    fn shortfall(&self) -> Option<String> {
+    fn shortfall(&self, p99_limit: Duration) -> Option<String> {
         let offered = f64::from(self.offered);
         let p99 = percentile(&self.latencies, 99.0);
         if self.sent_per_second < KEEP_UP * offered {
@@ -152,14 +161,14 @@ impl Step {
                 "backlog: delivered {:.0} % of the offered rate",
                 100.0 * self.delivered_per_second / offered
             ))
-        } else if p99 > P99_LIMIT {
-            Some(format!("p99 > {} ms", P99_LIMIT.as_millis()))
+        } else if p99 > p99_limit {
+            Some(format!("p99 > {} ms", p99_limit.as_millis()))
         } else {
             None
         }
     }
 
-    fn row(&self) -> Vec<String> {
+    fn row(&self, p99_limit: Duration) -> Vec<String> {
         vec![
             self.offered.to_string(),
             format!("{:.0}", self.sent_per_second),
@@ -171,7 +180,7 @@ impl Step {
             self.usage.from_server_per_second(),
             self.usage.server_cores(),
             self.usage.bench_cores(),
-            self.shortfall().unwrap_or_else(|| "ok".to_owned()),
+            self.shortfall(p99_limit).unwrap_or_else(|| "ok".to_owned()),
         ]
     }
 }
@@ -207,8 +216,8 @@ async fn measure(
                 break;
             }
         };
-        table.row(step.row());
-        if step.shortfall().is_some() {
+        table.row(step.row(options.p99_limit()));
+        if step.shortfall(options.p99_limit()).is_some() {
             break;
         }
         sustained = Some(step);

@@ -68,7 +68,7 @@ enum What {
     Writers(WritersOptions),
     /// Many documents at once, several editors typing on each.
     Documents(DocumentsOptions),
-    /// The highest rate of edits sustained with p99 ≤ 100 ms, by rising steps.
+    /// The highest rate of edits sustained with p99 ≤ 100 ms (or a limit given), by rising steps.
     Throughput(ThroughputOptions),
     /// All of the above in sequence (`--documents` and `--seconds` serve two workloads each).
     All(AllOptions),
@@ -77,8 +77,9 @@ enum What {
     /// Agora's search index beside SQLite FTS5 and PostgreSQL full-text search on the shared
     /// corpus (no server process: the engines themselves).
     Search(SearchOptions),
-    /// One incoming sync message as the document's history grows: automerge's
-    /// `receive_sync_message` beside Agora's (no server process: the two ways themselves).
+    /// Incoming sync messages as the document's history grows: automerge's
+    /// `receive_sync_message`, one by one, beside Agora's (no server process: the two ways
+    /// themselves).
     Receive(ReceiveOptions),
     /// Editing for a long while with disconnects, slow readers and kill -9; then checks that
     /// nothing was lost, memory came back and every log complaint is explained.

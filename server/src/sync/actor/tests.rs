@@ -293,3 +293,176 @@ async fn a_read_only_peer_cannot_change_the_document() {
     );
     assert_eq!(h.actor.doc.get_heads(), doc.get_heads());
 }
+
+/// A document whose text was typed one change per character, as in the editor: long enough a
+/// history that a keystroke travels as a change, not as the whole document.
+fn document_typed(text: &str) -> Automerge {
+    let mut doc = Automerge::new();
+    let body = doc
+        .transact::<_, _, automerge::AutomergeError>(|tx| {
+            tx.put_object(ROOT, "text", ObjType::Text)
+        })
+        .unwrap()
+        .result;
+    for (at, letter) in text.chars().enumerate() {
+        doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+            tx.splice_text(&body, at, 0, &letter.to_string())
+        })
+        .unwrap();
+    }
+    doc
+}
+
+/// A peer of the actor with a document of its own.
+struct Writer {
+    link: PeerLink,
+    frames: Arc<Outbox>,
+    doc: Automerge,
+    state: sync::State,
+}
+
+impl Writer {
+    fn new(connection: ConnectionId, doc: Automerge) -> Self {
+        let (link, frames) = link(connection);
+        Writer {
+            link,
+            frames,
+            doc,
+            state: sync::State::new(),
+        }
+    }
+
+    fn says(&self, message: &sync::Message, may_write: bool) -> DocumentCommand {
+        DocumentCommand::Sync {
+            from: self.link.clone(),
+            data: message.clone().encode(),
+            is_request: false,
+            may_write,
+        }
+    }
+
+    /// Applies what the actor sent; false if it sent nothing.
+    fn hear(&mut self) -> bool {
+        let mut heard = false;
+        while let Some(frame) = self.frames.pop() {
+            if let Ok(Message::Sync(body)) = decode(&frame) {
+                let message = sync::Message::decode(&body.data).unwrap();
+                self.doc
+                    .receive_sync_message(&mut self.state, message)
+                    .unwrap();
+                heard = true;
+            }
+        }
+        heard
+    }
+
+    fn type_at_start(&mut self, text: &str) {
+        let mut tx = self.doc.transaction();
+        let body = tx.get(ROOT, "text").unwrap().unwrap().1;
+        tx.splice_text(&body, 0, 0, text).unwrap();
+        tx.commit();
+    }
+
+    fn text(&self) -> String {
+        let body = self.doc.get(ROOT, "text").unwrap().unwrap().1;
+        self.doc.text(&body).unwrap()
+    }
+}
+
+/// Exchanges messages, one at a time, until no writer and no answer has anything to say.
+async fn sync_all(h: &mut Harness, writers: &mut [Writer]) {
+    for _ in 0..20 {
+        let mut quiet = true;
+        for writer in writers.iter_mut() {
+            if let Some(message) = writer.doc.generate_sync_message(&mut writer.state) {
+                assert!(
+                    h.actor
+                        .handle_batch(vec![writer.says(&message, true)])
+                        .await
+                );
+                quiet = false;
+            }
+            quiet &= !writer.hear();
+        }
+        if quiet {
+            return;
+        }
+    }
+    panic!("the writers and the actor did not settle");
+}
+
+/// Writers that each start from `base`, in sync with the actor.
+async fn writers(h: &mut Harness, base: &Automerge, count: u64) -> Vec<Writer> {
+    let mut writers: Vec<Writer> = (0..count)
+        .map(|n| Writer::new(10 + n, base.fork()))
+        .collect();
+    sync_all(h, &mut writers).await;
+    writers
+}
+
+/// Keystrokes of several writers that arrive in one batch are applied together; each is
+/// stored and reaches the others, also that of a writer who leaves within the same batch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keystrokes_of_one_batch_are_all_stored_and_heard() {
+    let mut h = harness().await;
+    let mut writers = writers(&mut h, &document_typed("Qualitätsentwicklung"), 3).await;
+    let mut batch = Vec::new();
+    for (writer, key) in writers.iter_mut().zip(["a", "b", "c"]) {
+        writer.type_at_start(key);
+        let message = writer.doc.generate_sync_message(&mut writer.state).unwrap();
+        batch.push(writer.says(&message, true));
+    }
+    batch.insert(
+        2,
+        DocumentCommand::Leave {
+            connection: writers[1].link.connection,
+        },
+    );
+    assert!(h.actor.handle_batch(batch).await);
+
+    assert_eq!(h.actor.doc.get_heads().len(), 3);
+    let stored = h.store.load(h.actor.id).await.unwrap().unwrap();
+    assert_eq!(
+        stored.decode().unwrap().get_heads(),
+        h.actor.doc.get_heads()
+    );
+    let left = writers.remove(1);
+    sync_all(&mut h, &mut writers).await;
+    for writer in &writers {
+        assert_eq!(writer.doc.get_heads(), h.actor.doc.get_heads());
+        let text = writer.text();
+        assert!(
+            text.ends_with("Qualitätsentwicklung") && text.len() == "abcQualitätsentwicklung".len(),
+            "{text}"
+        );
+    }
+    assert!(
+        left.frames.pop().is_none(),
+        "a peer that left was sent more"
+    );
+}
+
+/// A message is applied with the role its sender had when it came, even when a later
+/// message of the same batch comes with another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_before_a_role_change_in_one_batch_is_stored() {
+    let mut h = harness().await;
+    let mut writers = writers(&mut h, &document_typed("Leitbild der Einrichtung"), 1).await;
+    let writer = &mut writers[0];
+    writer.type_at_start("Unser ");
+    let with_change = writer.doc.generate_sync_message(&mut writer.state).unwrap();
+    let heads_only = sync::Message {
+        changes: sync::ChunkList::empty(),
+        ..with_change.clone()
+    };
+    let batch = vec![
+        writer.says(&with_change, true),
+        writer.says(&heads_only, false),
+    ];
+    assert!(h.actor.handle_batch(batch).await);
+
+    assert!(writer.link.outbox.kicked().is_none());
+    assert_eq!(h.actor.doc.get_heads(), writer.doc.get_heads());
+    let stored = h.store.load(h.actor.id).await.unwrap().unwrap();
+    assert_eq!(stored.decode().unwrap().get_heads(), writer.doc.get_heads());
+}
