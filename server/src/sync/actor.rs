@@ -1,11 +1,12 @@
 //! One actor per open document: it owns the automerge document and one sync state per peer.
 //!
-//! Commands arrive in batches; the actor applies every sync message of a batch, the changes of
-//! all of them at once where it can (automerge walks the whole of each object a change touches,
-//! so a keystroke into a long text costs the same walk alone as a hundred together), appends
-//! the new changes to the store in one transaction, and only then sends each peer what it lacks. A peer
-//! whose outgoing queue is full is not skipped: its sync state remembers what it has, and it is
-//! brought up to date once its queue drains, or disconnected after the lag limit.
+//! Commands arrive in batches; the actor applies every sync message of a batch, with one
+//! application of all their changes where it can (automerge walks every operation of each object
+//! a change touches, so the keystrokes that queued up cost one walk together instead of one
+//! each), appends the new changes to the store in one transaction, and only then sends each peer
+//! what it lacks. A peer whose outgoing queue is full is not skipped: its sync state remembers
+//! what it has, and it is brought up to date once its queue drains, or disconnected after the lag
+//! limit.
 
 use std::collections::HashMap;
 use std::future::Future;

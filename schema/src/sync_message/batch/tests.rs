@@ -252,9 +252,8 @@ proptest! {
                         if edits {
                             edit(&mut server, &format!("s{n}-{k}"));
                         }
-                        if let Some(message) = server.generate_sync_message(&mut peer.server_state) {
-                            messages.push(((), message));
-                        }
+                        let message = server.generate_sync_message(&mut peer.server_state);
+                        messages.extend(message.map(|message| ((), message)));
                     }
                     receive_together(&mut peer.doc, &mut peer.state, &[()], messages);
                 }
