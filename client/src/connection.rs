@@ -194,12 +194,11 @@ impl Session<'_> {
             }
         }
         self.apply_received(&mut received);
+        end?;
         for doc in received.applied {
-            if end.is_ok() {
-                end = self.send_sync(&doc, sink).await;
-            }
+            self.send_sync(&doc, sink).await?;
         }
-        end
+        Ok(())
     }
 
     fn on_frame(&mut self, bytes: &[u8], received: &mut Received, dedup: &mut EphemeralDedup) {

@@ -53,7 +53,8 @@ pub fn apply_sync_messages<K>(
             return messages
                 .into_iter()
                 .zip(steps)
-                .map(|((from, message), step)| {
+                .enumerate()
+                .map(|(index, ((from, message), step))| {
                     let state = states.state(&from);
                     note_arrival(state, message.flags);
                     if !message.changes.is_empty() && !state.read_only {
@@ -62,7 +63,7 @@ pub fn apply_sync_messages<K>(
                     }
                     // What the document held right after this message.
                     let we_had = |hash: &ChangeHash| match applied_at.get(hash) {
-                        Some(&by) => by <= step.index,
+                        Some(&by) => by <= index,
                         None => doc.get_change_meta_by_hash(hash).is_some(),
                     };
                     note_peer(doc, state, message, &step.before, &step.after, we_had);
@@ -91,7 +92,6 @@ struct Plan {
 }
 
 struct Step {
-    index: usize,
     before: Vec<ChangeHash>,
     after: Vec<ChangeHash>,
 }
@@ -141,11 +141,7 @@ fn plan<K>(
             }
         }
         let after = heads.iter().copied().collect();
-        plan.steps.push(Step {
-            index,
-            before,
-            after,
-        });
+        plan.steps.push(Step { before, after });
     }
     Some(plan)
 }

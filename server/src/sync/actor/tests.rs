@@ -82,6 +82,27 @@ fn link(connection: ConnectionId) -> (PeerLink, Arc<Outbox>) {
     )
 }
 
+/// What the peer of `link` says: a `sync` with `message`, under a role that may write or not.
+fn sync_from(link: &PeerLink, message: &sync::Message, may_write: bool) -> DocumentCommand {
+    DocumentCommand::Sync {
+        from: link.clone(),
+        data: message.clone().encode(),
+        is_request: false,
+        may_write,
+    }
+}
+
+/// The sync messages the actor put in `outbox`, in order.
+fn sync_messages_in(outbox: &Outbox) -> Vec<sync::Message> {
+    let mut sent = Vec::new();
+    while let Some(frame) = outbox.pop() {
+        if let Ok(Message::Sync(body)) = decode(&frame) {
+            sent.push(sync::Message::decode(&body.data).unwrap());
+        }
+    }
+    sent
+}
+
 async fn harness() -> Harness {
     let data = tempfile::tempdir().unwrap();
     let location = Location::new(data.path(), None, Synchronous::Normal);
@@ -117,23 +138,12 @@ fn document_with_text(text: &str) -> Automerge {
 
 impl Harness {
     fn sync(&self, message: &sync::Message) -> DocumentCommand {
-        DocumentCommand::Sync {
-            from: self.link.clone(),
-            data: message.clone().encode(),
-            is_request: false,
-            may_write: true,
-        }
+        sync_from(&self.link, message, true)
     }
 
     /// The sync messages the actor sent, in order.
     fn sent(&mut self) -> Vec<sync::Message> {
-        let mut sent = Vec::new();
-        while let Some(frame) = self.frames.pop() {
-            if let Ok(Message::Sync(body)) = decode(&frame) {
-                sent.push(sync::Message::decode(&body.data).unwrap());
-            }
-        }
-        sent
+        sync_messages_in(&self.frames)
     }
 }
 
@@ -189,13 +199,11 @@ async fn a_change_the_store_refuses_reaches_no_peer() {
     let hello = watcher_doc
         .generate_sync_message(&mut watcher_state)
         .unwrap();
-    let join = DocumentCommand::Sync {
-        from: watcher.clone(),
-        data: hello.encode(),
-        is_request: false,
-        may_write: true,
-    };
-    assert!(h.actor.handle_batch(vec![join]).await);
+    assert!(
+        h.actor
+            .handle_batch(vec![sync_from(&watcher, &hello, true)])
+            .await
+    );
     while watcher_frames.pop().is_some() {}
 
     let mut doc = document_with_text("Personal");
@@ -236,25 +244,17 @@ async fn a_read_only_peer_cannot_change_the_document() {
     let (reader, reader_frames) = link(2);
     let mut reader_doc = Automerge::new();
     let mut reader_state = sync::State::new();
-    let read_only = |message: &sync::Message| DocumentCommand::Sync {
-        from: reader.clone(),
-        data: message.clone().encode(),
-        is_request: false,
-        may_write: false,
-    };
+    let read_only = |message: &sync::Message| sync_from(&reader, message, false);
     // The reader catches up ...
     for _ in 0..4 {
         let Some(message) = reader_doc.generate_sync_message(&mut reader_state) else {
             break;
         };
         assert!(h.actor.handle_batch(vec![read_only(&message)]).await);
-        while let Some(frame) = reader_frames.pop() {
-            if let Ok(Message::Sync(body)) = decode(&frame) {
-                let answer = sync::Message::decode(&body.data).unwrap();
-                reader_doc
-                    .receive_sync_message(&mut reader_state, answer)
-                    .unwrap();
-            }
+        for answer in sync_messages_in(&reader_frames) {
+            reader_doc
+                .receive_sync_message(&mut reader_state, answer)
+                .unwrap();
         }
     }
     assert_eq!(reader_doc.get_heads(), doc.get_heads());
@@ -333,25 +333,17 @@ impl Writer {
     }
 
     fn says(&self, message: &sync::Message, may_write: bool) -> DocumentCommand {
-        DocumentCommand::Sync {
-            from: self.link.clone(),
-            data: message.clone().encode(),
-            is_request: false,
-            may_write,
-        }
+        sync_from(&self.link, message, may_write)
     }
 
     /// Applies what the actor sent; false if it sent nothing.
     fn hear(&mut self) -> bool {
-        let mut heard = false;
-        while let Some(frame) = self.frames.pop() {
-            if let Ok(Message::Sync(body)) = decode(&frame) {
-                let message = sync::Message::decode(&body.data).unwrap();
-                self.doc
-                    .receive_sync_message(&mut self.state, message)
-                    .unwrap();
-                heard = true;
-            }
+        let messages = sync_messages_in(&self.frames);
+        let heard = !messages.is_empty();
+        for message in messages {
+            self.doc
+                .receive_sync_message(&mut self.state, message)
+                .unwrap();
         }
         heard
     }
