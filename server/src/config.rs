@@ -243,6 +243,11 @@ pub struct LimitsConfig {
     #[arg(long, env = "AGORA_PONG_TIMEOUT", default_value = "40s", value_parser = humantime::parse_duration)]
     pub pong_timeout: Duration,
 
+    /// A connection quiet this long rests: it gives up its task and most of its memory until
+    /// its peer, a message for it or a ping wakes it.
+    #[arg(long, env = "AGORA_REST_AFTER", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub rest_after: Duration,
+
     /// Frames queued for one connection before it counts as lagging.
     #[arg(long, env = "AGORA_SEND_QUEUE", default_value_t = 64)]
     pub send_queue: usize,
@@ -302,11 +307,15 @@ impl LimitsConfig {
         if self.pong_timeout <= self.ping_every {
             return Err("--pong-timeout must be longer than --ping-every".into());
         }
+        if self.rest_after.is_zero() {
+            return Err("--rest-after must be longer than 0s".into());
+        }
         Ok(SyncLimits {
             max_frame_bytes: self.max_frame_bytes,
             join_timeout: self.join_timeout,
             ping_every: self.ping_every,
             pong_timeout: self.pong_timeout,
+            rest_after: self.rest_after,
             send_queue: self.send_queue,
             lag_limit: self.lag_limit,
             idle_unload: self.idle_unload,
@@ -314,5 +323,38 @@ impl LimitsConfig {
             max_connections_per_account: self.max_connections_per_account,
             max_messages_per_second: self.max_messages_per_second,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(options: &[&str]) -> Result<SyncLimits, String> {
+        let args = ["agora", "serve"].iter().chain(options);
+        let Command::Serve(config) = Cli::parse_from(args).command else {
+            unreachable!("`agora serve` parses as Serve")
+        };
+        config.limits.validate()
+    }
+
+    #[test]
+    fn limits_that_do_not_fit_together_are_refused_with_what_to_change() {
+        let defaults = limits(&[]).unwrap();
+        assert_eq!(defaults.rest_after, Duration::from_secs(1));
+        let refused = [
+            (&["--ping-every", "40s"][..], "--pong-timeout"),
+            (&["--rest-after", "0s"][..], "--rest-after"),
+            (&["--max-frame-bytes", "100"][..], "--max-frame-bytes"),
+            (&["--send-queue", "0"][..], "--send-queue"),
+        ];
+        for (options, named) in refused {
+            let error = limits(options).unwrap_err();
+            assert!(error.contains(named), "{options:?}: {error}");
+        }
+        assert_eq!(
+            limits(&["--rest-after", "250ms"]).unwrap().rest_after,
+            Duration::from_millis(250)
+        );
     }
 }

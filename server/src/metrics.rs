@@ -62,6 +62,8 @@ pub struct ChannelLabel {
 pub struct Metrics {
     /// Open `/sync` connections.
     pub connections: Gauge,
+    /// Open `/sync` connections resting without a task.
+    pub resting_connections: Gauge,
     /// Documents held in memory by an actor.
     pub open_documents: Gauge,
     /// Protocol messages read from and written to peers. Each labelled counter is looked up
@@ -111,6 +113,7 @@ impl Metrics {
         let (chunk_notices, access_notices) = (counter(Channel::Chunk), counter(Channel::Access));
         let metrics = Self {
             connections: Gauge::default(),
+            resting_connections: Gauge::default(),
             open_documents: Gauge::default(),
             sync_messages,
             messages_in,
@@ -131,6 +134,11 @@ impl Metrics {
             "connections",
             "Open sync connections",
             metrics.connections.clone(),
+        );
+        registry.register(
+            "resting_connections",
+            "Open sync connections resting without a task until their peer or a message wakes them",
+            metrics.resting_connections.clone(),
         );
         registry.register(
             "open_documents",

@@ -6,7 +6,9 @@
 //! - `frames`: reads and writes frames, without I/O.
 //!
 //! [`WebSocket`] reads through a buffer on the stack of each poll and keeps bytes only while a
-//! frame is incomplete; what it sends waits in a buffer that is freed once written.
+//! frame is incomplete; what it sends waits in a buffer that is freed once written. A socket
+//! with nothing in hand can wait for its peer without any task: [`WebSocket::poll_rest`] leaves
+//! a waker with the socket alone.
 
 use std::future::{poll_fn, Future};
 use std::io;
@@ -49,6 +51,9 @@ pub struct WebSocket<Io = TokioIo<Upgraded>> {
     /// Frames queued and not yet written, from `written` on; freed once all are out.
     unsent: Vec<u8>,
     written: usize,
+    /// The byte [`Self::poll_rest`] read to learn that the peer sent something; it is read
+    /// again first.
+    peeked: Option<u8>,
 }
 
 impl<Io> WebSocket<Io>
@@ -62,6 +67,7 @@ where
             reader: FrameReader::new(max_frame_bytes),
             unsent: Vec::new(),
             written: 0,
+            peeked: None,
         }
     }
 
@@ -76,6 +82,13 @@ where
             Ok(Some(incoming)) => return Poll::Ready(Some(Ok(incoming))),
             Ok(None) => {}
             Err(error) => return Poll::Ready(Some(Err(error.into()))),
+        }
+        if let Some(byte) = self.peeked.take() {
+            match self.reader.push(&[byte]) {
+                Ok(Some(incoming)) => return Poll::Ready(Some(Ok(incoming))),
+                Ok(None) => {}
+                Err(error) => return Poll::Ready(Some(Err(error.into()))),
+            }
         }
         loop {
             // Not zeroed first: the read says how much of it it filled.
@@ -144,6 +157,32 @@ where
         let mut chunk = [0u8; 512];
         while tokio::io::AsyncReadExt::read(&mut self.io, &mut chunk).await? > 0 {}
         Ok(())
+    }
+
+    /// True when nothing is in hand: no part of a message read, nothing waiting to be written.
+    pub fn is_idle(&self) -> bool {
+        self.reader.is_between_messages() && self.unsent.is_empty() && self.peeked.is_none()
+    }
+
+    /// Leaves `cx`'s waker with the socket, to be woken when the peer sends anything (or
+    /// closes). Returns true when something is there already: then there is nothing to wait
+    /// for, and the next [`Self::receive`] reads it. One byte may be read to find out; it is
+    /// kept and read first.
+    pub fn poll_rest(&mut self, cx: &mut Context<'_>) -> bool {
+        if !self.is_idle() {
+            return true;
+        }
+        let mut byte = [MaybeUninit::<u8>::uninit(); 1];
+        let mut read = ReadBuf::uninit(&mut byte);
+        match Pin::new(&mut self.io).poll_read(cx, &mut read) {
+            Poll::Pending => false,
+            // An end or an error is found again by the next read.
+            Poll::Ready(Err(_)) => true,
+            Poll::Ready(Ok(())) => {
+                self.peeked = read.filled().first().copied();
+                true
+            }
+        }
     }
 
     /// Bytes held for incomplete input and unsent output (none while idle).

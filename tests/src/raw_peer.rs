@@ -182,6 +182,16 @@ impl RawPeer {
         })
     }
 
+    /// A `request` message for `document` carrying `data`, from this peer to the server.
+    pub fn request_message(&self, document: DocumentId, data: Vec<u8>) -> Message {
+        Message::Request(DocumentMessage {
+            sender_id: self.peer_id.clone(),
+            target_id: self.server_peer.clone().expect("joined"),
+            document_id: document,
+            data,
+        })
+    }
+
     /// Syncs `doc` with the server until neither side has more to say.
     pub async fn sync_doc(
         &mut self,

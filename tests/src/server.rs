@@ -86,6 +86,9 @@ pub struct TestServer {
     postgres: Option<Arc<TempPostgres>>,
 }
 
+/// How long the test servers' connections stay quiet before they rest.
+const TEST_REST_AFTER: &str = "20ms";
+
 /// A serve configuration as the command line would give it.
 pub fn serve_config(data: &Path, extra: &[&str]) -> ServeConfig {
     let mut args = vec![
@@ -94,6 +97,11 @@ pub fn serve_config(data: &Path, extra: &[&str]) -> ServeConfig {
         "--data",
         data.to_str().expect("utf-8 path"),
     ];
+    // Connections rest after a short quiet, so that every test also wakes resting connections:
+    // a reader between two edits, a writer between two keystrokes.
+    if !extra.contains(&"--rest-after") {
+        args.extend(["--rest-after", TEST_REST_AFTER]);
+    }
     args.extend_from_slice(extra);
     match Cli::try_parse_from(args)
         .expect("valid test arguments")

@@ -46,11 +46,10 @@ pub async fn sync(State(state): State<AppState>, mut parts: Parts) -> Response {
             Ok(upgraded) => {
                 let limit = hub.limits.max_frame_bytes;
                 let socket = WebSocket::new(TokioIo::new(upgraded), limit);
-                crate::sync::serve_connection(socket, hub, principal).await;
+                crate::sync::serve_connection(socket, hub, principal, admitted).await;
             }
             Err(error) => tracing::debug!(%error, "the WebSocket upgrade failed"),
         }
-        drop(admitted);
     });
     accepted.response
 }

@@ -2,7 +2,8 @@
 //! document actors queued in its outbox, pings, and closes with a reason when asked.
 //!
 //! One task and one small outbox, nothing split or spawned: most connections are idle most of
-//! the time, and what an idle connection holds is what thousands of them cost.
+//! the time, and what an idle connection holds is what thousands of them cost. A connection
+//! quiet for a while rests without any task (`resting`) until something wakes it.
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -21,7 +22,7 @@ use tokio::time::{Instant, Sleep};
 use tokio_util::task::task_tracker::TaskTrackerToken;
 
 use super::actor::{ConnectionId, DocumentCommand, PeerLink};
-use super::admission::MessageRate;
+use super::admission::{Admitted, MessageRate};
 use super::outbox::Outbox;
 use super::{close_code, SyncHub};
 use crate::auth::Principal;
@@ -31,14 +32,20 @@ use crate::websocket::frames::{self, FrameError, Incoming};
 use crate::websocket::{ReadError, WebSocket};
 
 mod access;
+mod resting;
+
+pub use resting::RestingConnections;
 
 static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
 
 /// How long the last words to a departing peer (an `error`, a close frame) may take.
 const FAREWELL_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Why the connection ends.
+/// Why serving stops.
 enum Ending {
+    /// Not an end: the peer has been quiet for `rest_after`, and the connection rests without
+    /// its task until something wakes it.
+    Rest,
     /// The peer left: close normally.
     Quiet,
     /// The peer broke the protocol or was asked to go: tell it why, then close.
@@ -56,11 +63,20 @@ pub fn serve_connection(
     socket: WebSocket,
     hub: Arc<SyncHub>,
     principal: Principal,
+    admitted: Admitted,
 ) -> impl Future<Output = ()> + Send {
     let outbox = Outbox::new(hub.limits.send_queue);
+    let limits = &hub.limits;
+    let now = Instant::now();
     let peer = PeerConnection {
         _tracked: hub.connections.token(),
         _counted: GaugeGuard::new(&metrics().connections),
+        _admitted: admitted,
+        rate: MessageRate::new(
+            NonZeroU32::new(limits.max_messages_per_second).unwrap_or(NonZeroU32::MIN),
+        ),
+        heard: now,
+        ping_due: now + limits.ping_every,
         changes: hub.directory.subscribe(),
         hub,
         principal,
@@ -77,7 +93,7 @@ pub fn serve_connection(
 /// Tells the peer why the connection ends, as far as it still listens.
 async fn say_goodbye(socket: &mut WebSocket, connection: ConnectionId, ending: Ending) {
     let (code, reason) = match ending {
-        Ending::Quiet => (close_code::NORMAL, String::new()),
+        Ending::Quiet | Ending::Rest => (close_code::NORMAL, String::new()),
         Ending::Refused { reason, code } => {
             tracing::debug!(connection, %reason, "closing a connection");
             let farewell = encode(&Message::Error {
@@ -97,6 +113,12 @@ struct PeerConnection {
     /// Keeps the server's shutdown waiting for this connection to close.
     _tracked: TaskTrackerToken,
     _counted: GaugeGuard,
+    /// Counts the connection against its account's limit.
+    _admitted: Admitted,
+    rate: MessageRate,
+    /// When the peer was last heard from (any frame, pongs included).
+    heard: Instant,
+    ping_due: Instant,
     hub: Arc<SyncHub>,
     principal: Principal,
     /// Access changes anywhere; the ones that concern this connection are re-checked at once.
@@ -120,6 +142,9 @@ impl PeerConnection {
     fn run(mut self, mut socket: WebSocket) -> impl Future<Output = ()> + Send {
         async move {
             let ending = self.serve(&mut socket).await;
+            if let Ending::Rest = ending {
+                return resting::rest(self, socket);
+            }
             self.outbox.close();
             Box::pin(self.leave_documents()).await;
             Box::pin(say_goodbye(&mut socket, self.connection, ending)).await;
@@ -136,25 +161,27 @@ impl PeerConnection {
         }
     }
 
-    /// Serves the peer until the connection ends. Handling a message may wait on the directory
-    /// and the document, and sending may wait on the peer, through large futures; they are
-    /// boxed while they run, so that the state every idle connection keeps stays small.
+    /// Serves the peer until the connection ends, or rests once the peer has been quiet for
+    /// `rest_after`. Handling a message may wait on the directory and the document, and sending
+    /// may wait on the peer, through large futures; they are boxed while they run, so that the
+    /// state a connection keeps between messages stays small.
     async fn serve(&mut self, socket: &mut WebSocket) -> Ending {
         let hub = self.hub.clone();
         let limits = &hub.limits;
-        let rate = MessageRate::new(
-            NonZeroU32::new(limits.max_messages_per_second).unwrap_or(NonZeroU32::MIN),
-        );
-        let mut join_timer = Some(Box::pin(tokio::time::sleep(limits.join_timeout)));
-        let mut ping =
-            tokio::time::interval_at(Instant::now() + limits.ping_every, limits.ping_every);
+        let mut join_timer = self
+            .peer
+            .is_none()
+            .then(|| Box::pin(tokio::time::sleep(limits.join_timeout)));
+        let mut ping = tokio::time::interval_at(self.ping_due, limits.ping_every);
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        // When the peer was last heard from (any frame, pongs included).
-        let mut heard = Instant::now();
+        let rest = tokio::time::sleep(limits.rest_after);
+        tokio::pin!(rest);
         loop {
             if self.peer.is_some() {
                 join_timer = None;
             }
+            // Every turn of the loop is something done: the rest waits for quiet after it.
+            rest.as_mut().reset(Instant::now() + limits.rest_after);
             // Checked first: the boxed send is only made when there is something to send.
             if self.outbox.has_news() {
                 let sent = Box::pin(send_queued(&self.outbox, limits.lag_limit, socket)).await;
@@ -168,7 +195,8 @@ impl PeerConnection {
                     return Ending::GoingAway("the server is shutting down");
                 }
                 _ = ping.tick() => {
-                    if heard.elapsed() > limits.pong_timeout {
+                    self.ping_due = Instant::now() + limits.ping_every;
+                    if self.heard.elapsed() > limits.pong_timeout {
                         return give_up("no answer to pings");
                     }
                     let ping = socket.send(frames::PING, &[]);
@@ -189,8 +217,14 @@ impl PeerConnection {
                     continue;
                 }
                 _ = self.outbox.ready() => continue,
+                _ = &mut rest, if self.peer.is_some() => {
+                    if socket.is_idle() && !self.outbox.has_news() {
+                        return Ending::Rest;
+                    }
+                    continue;
+                }
             };
-            heard = Instant::now();
+            self.heard = Instant::now();
             let frame = match next {
                 None | Some(Ok(Incoming::Close(_))) => return Ending::Quiet,
                 Some(Ok(Incoming::Binary(bytes))) => bytes,
@@ -217,7 +251,7 @@ impl PeerConnection {
                 return ending;
             }
             metrics().count_message(Direction::In);
-            if !rate.allow() {
+            if !self.rate.allow() {
                 metrics().count_refusal(Limit::MessagesPerSecond);
                 return refused(
                     format!(
@@ -254,8 +288,9 @@ impl PeerConnection {
                     }
                 }
             }
+            drop(handling);
             // Time spent handling (waiting on a busy document, say) is not the peer's silence.
-            heard = Instant::now();
+            self.heard = Instant::now();
         }
     }
 

@@ -6,7 +6,8 @@
 //! lacks in the peer's outbox, which the connection task sends.
 //!
 //! Layout:
-//! - `connection`: the connection task (and `connection/access`: roles and access changes);
+//! - `connection`: the connection task (and `connection/access`: roles and access changes;
+//!   `connection/resting`: connections quiet for a while, kept without a task);
 //! - `outbox`: the frames queued for one connection, and the request to close it;
 //! - `actor`: the document actor; `registry`: finds or starts a document's actor;
 //! - `admission`: connections per account and messages per second.
@@ -26,7 +27,7 @@ use tokio_util::task::TaskTracker;
 
 pub use actor::DocumentCommand;
 pub use admission::{AccountConnections, Admitted};
-pub use connection::serve_connection;
+pub use connection::{serve_connection, RestingConnections};
 pub use registry::DocumentRegistry;
 
 use crate::directory::Directory;
@@ -55,6 +56,8 @@ pub struct SyncLimits {
     pub ping_every: Duration,
     /// ... and closes a connection it has heard nothing from for this long.
     pub pong_timeout: Duration,
+    /// A connection quiet this long rests without a task until something wakes it.
+    pub rest_after: Duration,
     /// Frames queued for one connection before it counts as lagging.
     pub send_queue: usize,
     /// A peer that cannot take messages for this long is disconnected (it resyncs when it
@@ -87,9 +90,13 @@ pub struct SyncHub {
     pub connections: TaskTracker,
     /// Open connections per account, against `max_connections_per_account`.
     pub per_account: Arc<AccountConnections>,
+    /// Connections resting without a task until something wakes them.
+    pub resting: Arc<RestingConnections>,
 }
 
 impl SyncHub {
+    /// Call inside the runtime that serves the connections: it starts the task that wakes
+    /// resting ones.
     pub fn new(
         store: Arc<dyn Store>,
         directory: Directory,
@@ -99,6 +106,12 @@ impl SyncHub {
         shutdown: CancellationToken,
     ) -> Self {
         let limits = Arc::new(limits);
+        let resting = RestingConnections::new();
+        tokio::spawn(resting.clone().watch(
+            directory.subscribe(),
+            shutdown.clone(),
+            limits.ping_every,
+        ));
         Self {
             documents: DocumentRegistry::new(store.clone(), limits.clone(), server_peer.clone()),
             directory,
@@ -109,6 +122,7 @@ impl SyncHub {
             shutdown,
             connections: TaskTracker::new(),
             per_account: Arc::default(),
+            resting,
         }
     }
 }

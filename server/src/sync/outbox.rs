@@ -7,6 +7,7 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::Waker;
 
 use tokio::sync::Notify;
 
@@ -39,6 +40,8 @@ struct State {
     kicked: Option<(String, u16)>,
     /// The connection has ended: nothing more is queued.
     closed: bool,
+    /// Wakes the connection while it rests without a task; taken by the first frame or kick.
+    resting: Option<Waker>,
 }
 
 impl Outbox {
@@ -82,8 +85,12 @@ impl Outbox {
             return;
         }
         state.frames.push_back(frame);
+        let resting = state.resting.take();
         drop(state);
         self.wake.notify_one();
+        if let Some(waker) = resting {
+            waker.wake();
+        }
     }
 
     /// Closes the connection for a reason that is not the peer's fault.
@@ -98,8 +105,12 @@ impl Outbox {
         if state.kicked.is_none() && !state.closed {
             state.kicked = Some((reason.into(), code));
         }
+        let resting = state.resting.take();
         drop(state);
         self.wake.notify_one();
+        if let Some(waker) = resting {
+            waker.wake();
+        }
     }
 
     /// The reason and close code, once kicked.
@@ -128,6 +139,17 @@ impl Outbox {
         frame
     }
 
+    /// Leaves a waker for the connection, which rests without a task: the next frame or kick
+    /// wakes it. Returns true, and keeps no waker, when one is waiting already.
+    pub fn rest(&self, waker: &Waker) -> bool {
+        let mut state = self.state();
+        if state.kicked.is_some() || !state.frames.is_empty() {
+            return true;
+        }
+        state.resting = Some(waker.clone());
+        false
+    }
+
     /// Resolves when something was queued or a kick came since the last call.
     pub async fn ready(&self) {
         self.wake.notified().await;
@@ -138,11 +160,15 @@ impl Outbox {
         let mut state = self.state();
         state.closed = true;
         state.frames = VecDeque::new();
+        state.resting = None;
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::Wake;
+
     use super::*;
 
     #[test]
@@ -207,6 +233,44 @@ mod tests {
         assert!(!outbox.has_news());
         outbox.kick("go");
         assert!(outbox.has_news());
+    }
+
+    /// Counts its wakes.
+    #[derive(Default)]
+    struct WakeCount(AtomicUsize);
+
+    impl Wake for WakeCount {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_resting_connection_is_woken_once_by_a_frame_or_a_kick() {
+        let outbox = Outbox::new(4);
+        let count = Arc::new(WakeCount::default());
+        let waker = Waker::from(count.clone());
+        assert!(!outbox.rest(&waker));
+        outbox.push(vec![1]);
+        outbox.push(vec![2]);
+        assert_eq!(
+            count.0.load(Ordering::SeqCst),
+            1,
+            "woken once, then the waker is gone"
+        );
+        assert!(outbox.rest(&waker), "frames wait: no rest");
+        while outbox.pop().is_some() {}
+
+        assert!(!outbox.rest(&waker));
+        outbox.kick("go");
+        assert_eq!(count.0.load(Ordering::SeqCst), 2);
+        assert!(outbox.rest(&waker), "a kick waits: no rest");
+
+        // A closed outbox lets its waker go.
+        let outbox = Outbox::new(4);
+        assert!(!outbox.rest(&waker));
+        outbox.close();
+        assert!(outbox.state().resting.is_none());
     }
 
     #[tokio::test]

@@ -1,3 +1,6 @@
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Wake, Waker};
 use std::time::Duration;
 
 use axum::http::{header, Method, Request, StatusCode, Version};
@@ -330,6 +333,56 @@ async fn a_connection_cut_inside_a_frame_is_an_error_and_between_frames_an_end()
         Some(Ok(Incoming::Binary(_)))
     ));
     assert!(socket.receive().await.is_none());
+}
+
+/// Counts its wakes.
+#[derive(Default)]
+struct WakeCount(AtomicUsize);
+
+impl Wake for WakeCount {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn a_resting_socket_is_woken_by_its_peer_and_loses_no_byte() {
+    let (server_side, mut client) = tokio::io::duplex(1024);
+    let mut socket = WebSocket::new(server_side, LIMIT);
+    let count = Arc::new(WakeCount::default());
+    let waker = Waker::from(count.clone());
+    let mut cx = Context::from_waker(&waker);
+    assert!(!socket.poll_rest(&mut cx), "nothing came yet");
+    assert_eq!(count.0.load(Ordering::SeqCst), 0);
+
+    client
+        .write_all(&client_frame(true, frames::BINARY, b"wach"))
+        .await
+        .unwrap();
+    assert_eq!(count.0.load(Ordering::SeqCst), 1);
+    assert!(socket.poll_rest(&mut cx), "the frame is there");
+    assert!(!socket.is_idle(), "its first byte is in hand");
+    assert!(socket.poll_rest(&mut cx), "still in hand");
+    assert_eq!(
+        socket.receive().await.unwrap().unwrap(),
+        Incoming::Binary(b"wach".to_vec())
+    );
+    assert!(socket.is_idle());
+
+    // A first byte the protocol forbids is refused when read, as without the rest.
+    client.write_all(&[0xF2, 0x80]).await.unwrap();
+    assert!(socket.poll_rest(&mut cx));
+    assert!(matches!(
+        socket.receive().await,
+        Some(Err(ReadError::Frame(FrameError::Malformed(_))))
+    ));
+
+    let (server_side, client) = tokio::io::duplex(1024);
+    let mut socket = WebSocket::new(server_side, LIMIT);
+    assert!(!socket.poll_rest(&mut cx));
+    drop(client);
+    assert!(socket.poll_rest(&mut cx), "an end wakes the socket");
+    assert!(socket.receive().await.is_none(), "and is read as one");
 }
 
 fn upgrade_request() -> axum::http::request::Builder {

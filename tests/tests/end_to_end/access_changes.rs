@@ -5,11 +5,11 @@
 use std::time::Duration;
 
 use agora_schema::Message;
-use agora_server::directory::{DocRole, GrantSubject};
+use agora_server::directory::{DocRole, DocumentInfo, GrantSubject};
 use agora_tests::editing::text_of;
 use agora_tests::people::{Cast, Role};
 use agora_tests::raw_peer::Received;
-use agora_tests::RawPeer;
+use agora_tests::{RawPeer, TestServer};
 use automerge::sync;
 use automerge::Automerge;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -28,35 +28,44 @@ pub async fn next_non_sync(peer: &mut RawPeer) -> Received {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_revoked_reader_stops_hearing_the_document_at_once() {
-    let (_data, server, cast) = Cast::on_new_server().await;
-    let mut reader = RawPeer::joined(&cast.sync_url(&server, Role::Reader)).await;
+/// The reader's peer, with the statement synced.
+pub async fn synced_reader(server: &TestServer, cast: &Cast) -> RawPeer {
+    let mut reader = RawPeer::joined(&cast.sync_url(server, Role::Reader)).await;
     let mut doc = Automerge::new();
     reader
         .sync_doc(cast.statement, &mut doc, &mut sync::State::new())
         .await;
     assert_eq!(text_of(&doc), cast.statement_text);
+    reader
+}
 
-    let info = server
-        .state
-        .directory
+/// Revokes the reader's grant on the statement, as its owner, and waits for the reader to be
+/// told; returns the statement's directory entry.
+pub async fn revoke_reader(server: &TestServer, cast: &Cast, reader: &mut RawPeer) -> DocumentInfo {
+    let directory = &server.state.directory;
+    let info = directory
         .document_info(cast.statement)
         .await
         .unwrap()
         .unwrap();
-    server
-        .state
-        .directory
+    directory
         .revoke_grant(&info, cast.reader_grant, &cast.person(Role::Owner).account)
         .await
         .unwrap();
-    match next_non_sync(&mut reader).await {
+    match next_non_sync(reader).await {
         Received::Message(Message::DocUnavailable { document_id, .. }) => {
             assert_eq!(document_id, cast.statement)
         }
         other => panic!("expected doc-unavailable after the revocation, got {other:?}"),
     }
+    info
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_reader_stops_hearing_the_document_at_once() {
+    let (_data, server, cast) = Cast::on_new_server().await;
+    let mut reader = synced_reader(&server, &cast).await;
+    revoke_reader(&server, &cast, &mut reader).await;
 
     // The owner writes; the former reader hears nothing of it.
     let owner = cast.client(&server, Role::Owner).await;
@@ -115,14 +124,8 @@ async fn a_demoted_editor_can_no_longer_write_and_a_new_reader_is_answered() {
     let mut doc = Automerge::new();
     let mut state = sync::State::new();
     let hello = automerge::sync::SyncDoc::generate_sync_message(&doc, &mut state).unwrap();
-    outsider
-        .send(&Message::Request(agora_schema::DocumentMessage {
-            sender_id: outsider.peer_id.clone(),
-            target_id: outsider.server_peer.clone().unwrap(),
-            document_id: cast.statement,
-            data: hello.encode(),
-        }))
-        .await;
+    let request = outsider.request_message(cast.statement, hello.encode());
+    outsider.send(&request).await;
     assert!(matches!(
         next_non_sync(&mut outsider).await,
         Received::Message(Message::DocUnavailable { .. })

@@ -3,6 +3,8 @@
 //!
 //! - `protocol_faults`, `peer_faults`, `fuzz_connection`: bad input and misbehaving peers on
 //!   `/sync`, the last as property tests over arbitrary frames
+//! - `resting_connections`: quiet connections rest without a task and wake for what concerns
+//!   them
 //! - `websocket_faults`: the WebSocket layer by hand: bad upgrades, forbidden frames, fragments
 //! - `convergence`, `trace_replay`, `find_again`, `crash`: editing together and surviving restarts
 //! - `soak`: a short soak run: many clients, disconnects, slow readers and kill -9 together
@@ -31,6 +33,7 @@ mod organisations_apart;
 mod peer_faults;
 mod permission_matrix;
 mod protocol_faults;
+mod resting_connections;
 mod search;
 mod soak;
 mod store_backends;

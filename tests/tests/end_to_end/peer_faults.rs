@@ -24,7 +24,7 @@ fn incompressible(len: usize) -> String {
         .collect()
 }
 
-async fn connections_settle_at(server: &TestServer, expected: usize) {
+pub async fn connections_settle_at(server: &TestServer, expected: usize) {
     let tracker = server.state.sync.connections.clone();
     eventually(&format!("{expected} open connections"), WAIT, || {
         let open = tracker.len();

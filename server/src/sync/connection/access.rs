@@ -105,6 +105,15 @@ impl PeerConnection {
         }
     }
 
+    /// Whether an access change may concern this connection, as [`Self::access_changed`] judges.
+    pub(super) fn concerned_by(&self, change: &AccessChange) -> bool {
+        match change {
+            AccessChange::Document(id) => self.roles.contains_key(id),
+            AccessChange::Account(account) => *account == self.principal.account.account_id,
+            AccessChange::Organisation(_) | AccessChange::Everything => true,
+        }
+    }
+
     /// Applies an access change to this connection: a revoked document is closed with
     /// `doc-unavailable`, a changed role applies to the next message, an ended sign-in closes
     /// the connection.
