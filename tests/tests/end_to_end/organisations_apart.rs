@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use agora_schema::{DocumentId, DocumentMessage, Message};
+use agora_schema::{DocumentId, Message};
 use agora_tests::browser::Browser;
 use agora_tests::people::{Cast, Role};
 use agora_tests::raw_peer::Received;
@@ -17,13 +17,8 @@ async fn syncs(server: &TestServer, cast: &Cast, role: Role, id: DocumentId) -> 
     let mut peer = RawPeer::joined(&cast.sync_url(server, role)).await;
     let mut state = sync::State::new();
     let hello = Automerge::new().generate_sync_message(&mut state).unwrap();
-    peer.send(&Message::Request(DocumentMessage {
-        sender_id: peer.peer_id.clone(),
-        target_id: peer.server_peer.clone().unwrap(),
-        document_id: id,
-        data: hello.encode(),
-    }))
-    .await;
+    let request = peer.request_message(id, hello.encode());
+    peer.send(&request).await;
     match peer.recv_within(Duration::from_secs(5)).await {
         Received::Message(Message::Sync(_)) => true,
         Received::Message(Message::DocUnavailable { .. }) => false,

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use agora_schema::{DocumentId, DocumentMessage, EphemeralMessage, Message};
+use agora_schema::{DocumentId, EphemeralMessage, Message};
 use agora_tests::editing::text_of;
 use agora_tests::people::{copy_data_folder, Cast, Role, ROLES};
 use agora_tests::raw_peer::Received;
@@ -31,13 +31,8 @@ async fn request(peer: &mut RawPeer, id: DocumentId) -> Option<(Automerge, sync:
     let mut doc = Automerge::new();
     let mut state = sync::State::new();
     let hello = doc.generate_sync_message(&mut state).unwrap();
-    peer.send(&Message::Request(DocumentMessage {
-        sender_id: peer.peer_id.clone(),
-        target_id: peer.server_peer.clone().unwrap(),
-        document_id: id,
-        data: hello.encode(),
-    }))
-    .await;
+    let request = peer.request_message(id, hello.encode());
+    peer.send(&request).await;
     loop {
         // The first answer may take a while on a busy machine; the rest follow quickly.
         let wait = if doc.get_heads().is_empty() {
