@@ -85,12 +85,7 @@ impl Outbox {
             return;
         }
         state.frames.push_back(frame);
-        let resting = state.resting.take();
-        drop(state);
-        self.wake.notify_one();
-        if let Some(waker) = resting {
-            waker.wake();
-        }
+        self.wake_connection(state);
     }
 
     /// Closes the connection for a reason that is not the peer's fault.
@@ -105,6 +100,12 @@ impl Outbox {
         if state.kicked.is_none() && !state.closed {
             state.kicked = Some((reason.into(), code));
         }
+        self.wake_connection(state);
+    }
+
+    /// Wakes the connection after a change to `state`: its task if it runs, or the connection
+    /// itself if it rests. The lock is let go first, as the waker may take it again.
+    fn wake_connection(&self, mut state: MutexGuard<'_, State>) {
         let resting = state.resting.take();
         drop(state);
         self.wake.notify_one();

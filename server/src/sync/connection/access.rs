@@ -105,7 +105,8 @@ impl PeerConnection {
         }
     }
 
-    /// Whether an access change may concern this connection, as [`Self::access_changed`] judges.
+    /// Whether an access change may concern this connection: a document it holds a role on,
+    /// its own account, or anything wider. [`Self::access_changed`] ignores the rest.
     pub(super) fn concerned_by(&self, change: &AccessChange) -> bool {
         match change {
             AccessChange::Document(id) => self.roles.contains_key(id),
@@ -121,14 +122,9 @@ impl PeerConnection {
         &mut self,
         change: Result<AccessChange, broadcast::error::RecvError>,
     ) -> Result<(), Ending> {
-        let me = self.principal.account.account_id;
         match change {
-            Ok(AccessChange::Document(id)) => {
-                if self.roles.contains_key(&id) {
-                    self.recheck(id).await?;
-                }
-            }
-            Ok(AccessChange::Account(account)) if account != me => {}
+            Ok(change) if !self.concerned_by(&change) => {}
+            Ok(AccessChange::Document(id)) => self.recheck(id).await?,
             Ok(AccessChange::Account(_))
             | Ok(AccessChange::Organisation(_))
             | Ok(AccessChange::Everything)
